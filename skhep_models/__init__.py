@@ -1,0 +1,10 @@
+"""scikit-learn compatible particle-physics machine-learning estimators.
+
+The neural estimators wrap PyTorch through skorch and share one training engine
+(:mod:`skhep_models.training`); see the README for the catalogue.
+"""
+
+from ._version import __version__
+from .estimators import ShallowMassRegressor
+
+__all__ = ["ShallowMassRegressor", "__version__"]

@@ -1,0 +1,132 @@
+"""The one multi-layer perceptron builder shared by every neural estimator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["MLP", "ACTIVATIONS", "INITIALIZATIONS"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "leaky_relu": nn.LeakyReLU,
+}
+
+
+def _glorot_uniform(w):
+    nn.init.xavier_uniform_(w)
+
+
+def _glorot_normal(w):
+    nn.init.xavier_normal_(w)
+
+
+def _he_uniform(w):
+    nn.init.kaiming_uniform_(w, nonlinearity="relu")
+
+
+def _he_normal(w):
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+
+
+def _lecun_normal(w):
+    nn.init.kaiming_normal_(w, nonlinearity="linear")
+
+
+# Keras names, because the seed systems were specified in Keras terms; biases start at zero as there.
+INITIALIZATIONS = {
+    "glorot_uniform": _glorot_uniform,
+    "glorot_normal": _glorot_normal,
+    "he_uniform": _he_uniform,
+    "he_normal": _he_normal,
+    "lecun_normal": _lecun_normal,
+    "torch_default": None,
+}
+
+
+class MLP(nn.Sequential):
+    """Fully connected network: ``[Linear -> (BatchNorm) -> activation -> (Dropout)] * n -> Linear``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features.
+    hidden_layer_sizes : sequence of int
+        Width of each hidden layer; empty for a linear model.
+    n_outputs : int, default=1
+        Width of the output layer (no activation on it: losses take raw outputs).
+    activation : str, default="relu"
+        One of :data:`ACTIVATIONS`.
+    init : str, default="glorot_uniform"
+        Weight initialisation, one of :data:`INITIALIZATIONS` (Keras names). Biases start at zero,
+        except with ``"torch_default"``, which keeps PyTorch's own initialisation.
+    batch_norm : bool, default=False
+        Insert ``BatchNorm1d`` between each hidden ``Linear`` and its activation.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation; 0 adds no layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skhep_models.nn import MLP
+    >>> net = MLP(4, (8, 8), n_outputs=2, activation="tanh", batch_norm=True)
+    >>> net(torch.zeros(5, 4)).shape
+    torch.Size([5, 2])
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden_layer_sizes: Sequence[int] = (),
+        n_outputs: int = 1,
+        *,
+        activation: str = "relu",
+        init: str = "glorot_uniform",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+    ):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}.")
+        if init not in INITIALIZATIONS:
+            raise ValueError(f"init must be one of {sorted(INITIALIZATIONS)}, got {init!r}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+        widths = [int(n_inputs), *map(int, hidden_layer_sizes)]
+        if min(widths) < 1 or int(n_outputs) < 1:
+            raise ValueError(
+                f"layer widths must be positive, got inputs={n_inputs}, "
+                f"hidden={tuple(hidden_layer_sizes)}, outputs={n_outputs}."
+            )
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths[:-1], widths[1:]):
+            layers.append(nn.Linear(w_in, w_out))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(w_out))
+            layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear(widths[-1], int(n_outputs)))
+        super().__init__(*layers)
+        self.reset_parameters(init)
+
+    @torch.no_grad()
+    def reset_parameters(self, init: str = "glorot_uniform") -> None:
+        """(Re)initialise every ``Linear`` layer with ``init``; BatchNorm layers are reset."""
+        init_fn = INITIALIZATIONS[init]
+        for layer in self:
+            if isinstance(layer, nn.Linear):
+                if init_fn is None:
+                    layer.reset_parameters()
+                else:
+                    init_fn(layer.weight)
+                    nn.init.zeros_(layer.bias)
+            elif isinstance(layer, nn.BatchNorm1d):
+                layer.reset_parameters()

@@ -1,0 +1,30 @@
+"""The one training engine shared by every neural estimator (skorch-based).
+
+See :mod:`skhep_models.training._engine` for the design; estimators use :func:`build_net`,
+:func:`fit_net` and :func:`predict`.
+"""
+
+from ._data import FastBatchIterator, TensorBatches
+from ._engine import (
+    BatchProgressBar,
+    EngineNet,
+    NonFiniteLossError,
+    build_net,
+    fit_net,
+    predict,
+    resolve_device,
+    torch_seed,
+)
+
+__all__ = [
+    "BatchProgressBar",
+    "EngineNet",
+    "FastBatchIterator",
+    "NonFiniteLossError",
+    "TensorBatches",
+    "build_net",
+    "fit_net",
+    "predict",
+    "resolve_device",
+    "torch_seed",
+]
