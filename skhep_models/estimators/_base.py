@@ -164,11 +164,10 @@ class NeuralEstimatorBase(BaseEstimator):
             self, X, y, dtype=np.float32, y_numeric=True, multi_output=multi_output
         )
         if sample_weight is not None:
+            # sklearn's check names NaN, negative and all-zero weights.
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
             )
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to zero: at least one event needs weight.")
         return X, y, sample_weight
 
     def _validate_predict_data(self, X):

@@ -1,0 +1,171 @@
+"""The shared training engine: batching, weighted loss, early stopping, NaN guard, hooks."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from torch import nn
+
+from skhep_models.nn import MLP
+from skhep_models.training import (
+    FastBatchIterator,
+    NonFiniteLossError,
+    TensorBatches,
+    build_net,
+    fit_net,
+    predict,
+    resolve_device,
+)
+
+
+def _data(n=256, d=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g)
+    y = (X[:, :1] * 2 - X[:, 1:2]) + 0.1 * torch.randn(n, 1, generator=g)
+    return X, y
+
+
+def _net(**kw):
+    params = dict(
+        criterion=nn.MSELoss,
+        criterion__reduction="none",
+        learning_rate=1e-2,
+        batch_size=32,
+        max_epochs=5,
+        patience=None,
+        tol=0.0,
+        monitor="train_loss",
+        device="cpu",
+        verbose=0,
+        module__n_inputs=4,
+        module__hidden_layer_sizes=(16,),
+    )
+    params.update(kw)
+    return build_net(MLP, **params)
+
+
+class TestFastBatchIterator:
+    def test_each_row_exactly_once_per_epoch_with_partial_last_batch(self):
+        X = torch.arange(10.0).reshape(-1, 1)
+        it = FastBatchIterator(TensorBatches(X, X * 2), batch_size=4, shuffle=True)
+        batches = list(it)
+        assert [len(b[0]) for b in batches] == [4, 4, 2] and len(it) == 3
+        rows = torch.cat([b[0] for b in batches]).ravel()
+        assert sorted(rows.tolist()) == list(range(10))
+        # X and y stay aligned after the shuffle
+        for xb, yb, wb in batches:
+            assert torch.equal(yb, xb * 2) and wb is None
+
+    def test_shuffles_differently_each_epoch_and_not_without_shuffle(self):
+        X = torch.arange(100.0).reshape(-1, 1)
+        torch.manual_seed(0)
+        it = FastBatchIterator(TensorBatches(X), batch_size=100, shuffle=True)
+        first, second = next(iter(it))[0], next(iter(it))[0]
+        assert not torch.equal(first, second)
+        plain = FastBatchIterator(TensorBatches(X), batch_size=100, shuffle=False)
+        assert torch.equal(next(iter(plain))[0], X)
+
+    def test_weights_are_normalised_to_mean_one(self):
+        w = torch.tensor([1.0, 3.0, 0.0, 4.0])
+        ds = TensorBatches(torch.zeros(4, 1), torch.zeros(4, 1), w)
+        assert torch.allclose(ds.sample_weight, torch.tensor([0.5, 1.5, 0.0, 2.0]))
+
+
+def test_weighted_loss_is_the_weighted_mean():
+    net = _net().initialize()
+    y_pred = torch.tensor([[0.0], [0.0], [0.0]])
+    y_true = torch.tensor([[1.0], [2.0], [3.0]])
+    w = torch.tensor([1.0, 0.0, 2.0])
+    expected = (1 * 1 + 0 * 4 + 2 * 9) / 3  # mean of w * l, weights of mean 1
+    assert net.get_loss(y_pred, y_true, sample_weight=w).item() == pytest.approx(expected)
+    assert net.get_loss(y_pred, y_true).item() == pytest.approx((1 + 4 + 9) / 3)
+
+
+def test_early_stopping_restores_best_validation_weights():
+    X, y = _data(400)
+    train, valid = TensorBatches(X[:300], y[:300]), TensorBatches(X[300:], y[300:])
+    # a learning rate high enough to make the validation loss bounce
+    net = _net(learning_rate=0.05, max_epochs=60, patience=5, monitor="valid_loss")
+    fit_net(net, train, valid, seed=0)
+    history = net.history
+    valid_losses = [row["valid_loss"] for row in history]
+    best = int(np.argmin(valid_losses))
+    stopped_early = len(history) < 60
+    assert stopped_early and len(history) == best + 1 + 5
+    restored = predict(net, X[300:])
+    restored_loss = float(np.mean((restored - y[300:].numpy()) ** 2))
+    assert restored_loss == pytest.approx(min(valid_losses), rel=1e-5)
+    assert restored_loss < valid_losses[-1]
+
+
+def test_non_finite_loss_raises_clear_error():
+    X, _ = _data(64)
+    y = torch.full((64, 1), 1e30)  # squared error overflows float32
+    with pytest.raises(NonFiniteLossError, match=r"train loss became inf at epoch 1.*diverged"):
+        fit_net(_net(), TensorBatches(X, y), seed=0)
+
+
+def test_same_seed_same_weights_and_global_rng_untouched():
+    X, y = _data()
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    a = fit_net(_net(), TensorBatches(X, y), seed=7)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    b = fit_net(_net(), TensorBatches(X, y), seed=7)
+    c = fit_net(_net(), TensorBatches(X, y), seed=8)
+    pa, pb, pc = (predict(n, X) for n in (a, b, c))
+    assert np.array_equal(pa, pb)
+    assert not np.array_equal(pa, pc)
+
+
+def test_thread_count_restored_after_small_batch_training():
+    X, y = _data()
+    before = torch.get_num_threads()
+    fit_net(_net(), TensorBatches(X, y), seed=0, widest_layer=16)
+    assert torch.get_num_threads() == before
+
+
+def test_batch_hooks_called_only_when_implemented():
+    class CountBatches(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            self.n += training
+
+    class CountGrads(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.n += sum(1 for _ in named_parameters) > 0
+
+    X, y = _data(100)
+    counter, grads = CountBatches(), CountGrads()
+    net = fit_net(_net(max_epochs=2, callbacks=[counter, grads]), TensorBatches(X, y), seed=0)
+    assert counter.n == 2 * 4  # 2 epochs of ceil(100 / 32) batches
+    assert grads.n == 2 * 4
+    assert net._hooks == {"on_batch_begin": False, "on_batch_end": True, "on_grad_computed": True}
+
+
+def test_history_records_weighted_epoch_losses():
+    X, y = _data(128)
+    w = torch.ones(128)
+    w[:64] = 0  # only the second half counts
+    net = _net(max_epochs=1, learning_rate=1e-12)  # weights effectively frozen
+    fit_net(net, TensorBatches(X, y, w), seed=0)
+    pred = predict(net, X)
+    expected = float(np.mean((pred[64:] - y[64:].numpy()) ** 2))
+    assert net.history[-1, "train_loss"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ValueError, match="must be 'cpu', 'cuda"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            resolve_device("cuda")
