@@ -5,6 +5,7 @@ See :mod:`skhep_models.training._engine` for the design; estimators use :func:`b
 """
 
 from ._data import FastBatchIterator, TensorBatches
+from ._optim import FastAdamW
 from ._engine import (
     BatchProgressBar,
     EngineNet,
@@ -19,6 +20,7 @@ from ._engine import (
 __all__ = [
     "BatchProgressBar",
     "EngineNet",
+    "FastAdamW",
     "FastBatchIterator",
     "NonFiniteLossError",
     "TensorBatches",

@@ -63,3 +63,68 @@ def test_invalid_arguments_raise(kwargs, match):
     params = {"n_inputs": 3, "hidden_layer_sizes": (4,), **kwargs}
     with pytest.raises(ValueError, match=match):
         MLP(**params)
+
+
+def test_layer_hooks_still_run():
+    # the direct-forward shortcut must not bypass hooks (pruning, weight norm, user hooks)
+    net = MLP(3, (4,))
+    x = torch.randn(2, 3)
+    plain = net(x)
+    seen = []
+    handle = net[1].register_forward_hook(lambda mod, inp, out: seen.append(out.shape))
+    assert torch.equal(net(x), plain) and seen == [torch.Size([2, 4])]
+    handle.remove()
+    pre = net[0].register_forward_pre_hook(lambda mod, inp: (inp[0] * 0,))
+    assert torch.equal(net(x), net(torch.zeros_like(x)))
+    pre.remove()
+    assert torch.equal(net(x), plain)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("hidden", [(), (7,), (9, 5, 3)])
+def test_fused_training_path_matches_autograd(activation, hidden):
+    torch.manual_seed(0)
+    fused = MLP(4, hidden, n_outputs=2, activation=activation)
+    plain = MLP(4, hidden, n_outputs=2, activation=activation, fused=False)
+    plain.load_state_dict(fused.state_dict())
+    assert fused.fusable and not plain.fusable
+    for n in (6, 3):  # two batch shapes: full and partial last batch
+        x, target = torch.randn(n, 4), torch.randn(n, 2)
+        for net in (fused, plain):
+            net.zero_grad()
+            out = net(x)
+            ((out - target) ** 2).mean().backward()
+            net.out = out.detach()
+        torch.testing.assert_close(fused.out, plain.out, rtol=1e-6, atol=1e-6)
+        for a, b in zip(fused.parameters(), plain.parameters()):
+            torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_path_used_only_where_it_applies():
+    assert not MLP(3, (4,), batch_norm=True).fusable
+    assert not MLP(3, (4,), dropout=0.1).fusable
+    assert not MLP(3, (4,), activation="elu").fusable
+    net = MLP(3, (4,))
+    assert net(torch.randn(2, 3)).grad_fn.name().endswith("_FusedMLPBackward")
+    net.eval()
+    assert "Addmm" in net(torch.randn(2, 3)).grad_fn.name()  # inference: plain layers
+
+
+def test_second_forward_before_backward_raises_instead_of_wrong_gradients():
+    net = MLP(3, (4,))
+    first = net(torch.randn(5, 3))
+    net(torch.randn(5, 3))
+    with pytest.raises(RuntimeError, match="second training-mode forward"):
+        first.sum().backward()
+
+
+def test_pickle_drops_scratch_buffers():
+    import pickle
+
+    net = MLP(3, (64,))
+    net(torch.randn(256, 3)).sum().backward()
+    assert net._workspace.buffers
+    clone = pickle.loads(pickle.dumps(net))
+    assert not clone._workspace.buffers
+    x = torch.randn(4, 3)
+    assert torch.equal(clone.eval()(x), net.eval()(x))

@@ -169,3 +169,39 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA device"):
             resolve_device("cuda")
+
+
+class TestFastAdamW:
+    @staticmethod
+    def _train(opt_factory, steps=6, amsgrad=False):
+        torch.manual_seed(0)
+        model = MLP(4, (8, 8))
+        opt = opt_factory(model.parameters(), lr=1e-2, weight_decay=0.05, amsgrad=amsgrad)
+        X, y = _data(64)
+        for i in range(steps):
+            opt.zero_grad()
+            nn.functional.mse_loss(model(X[i * 8 : i * 8 + 8]), y[i * 8 : i * 8 + 8]).backward()
+            opt.step()
+        return model, opt
+
+    @pytest.mark.parametrize("amsgrad", [False, True])
+    def test_identical_to_fused_adamw(self, amsgrad):
+        from skhep_models.training import FastAdamW
+
+        fast, fast_opt = self._train(FastAdamW, amsgrad=amsgrad)
+        ref, _ = self._train(lambda p, **kw: torch.optim.AdamW(p, fused=True, **kw), amsgrad=amsgrad)
+        assert fast_opt._fast_lists is not None  # the direct path was taken
+        for a, b in zip(fast.parameters(), ref.parameters()):
+            assert torch.equal(a, b)
+
+    def test_falls_back_and_rebuilds_after_load_state_dict(self):
+        from skhep_models.training import FastAdamW
+
+        model, opt = self._train(FastAdamW, steps=2)
+        opt.load_state_dict(opt.state_dict())
+        assert opt._fast_lists is None
+        calls = []
+        opt.register_step_post_hook(lambda *a: calls.append(1))
+        model(torch.ones(2, 4)).sum().backward()
+        opt.step()  # hooks registered: AdamW's own step, which runs them
+        assert calls == [1] and int(opt.state[next(model.parameters())]["step"]) == 3

@@ -1,0 +1,99 @@
+"""Training-mode forward/backward of a plain MLP with preallocated activation buffers.
+
+Eager autograd allocates every activation and every activation gradient afresh for each
+mini-batch; for the seed networks those are 0.1-0.6 MB tensors that glibc hands back to the OS
+and page-faults in again, which is most of the cost of a batch-1024 step on CPU (scikit-learn's
+MLP avoids it by preallocating its activation and delta arrays once per fit). This function
+keeps one set of buffers per batch shape, runs ``addmm`` into them with the activation applied
+in place, and back-propagates by hand into a second set of buffers: two tensors per layer for
+the whole fit instead of four per layer per batch, and one autograd node instead of ~20.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["fused_mlp", "FUSED_ACTIVATIONS", "MLPWorkspace"]
+
+_aten = torch.ops.aten
+
+# activation name -> (in-place forward, in-place backward from the activation's *output*)
+FUSED_ACTIVATIONS = {
+    "relu": (
+        torch.Tensor.relu_,
+        lambda g, h: _aten.threshold_backward.grad_input(g, h, 0, grad_input=g),
+    ),
+    "tanh": (torch.Tensor.tanh_, lambda g, h: _aten.tanh_backward.grad_input(g, h, grad_input=g)),
+    "sigmoid": (
+        torch.Tensor.sigmoid_,
+        lambda g, h: _aten.sigmoid_backward.grad_input(g, h, grad_input=g),
+    ),
+}
+
+_MAX_SHAPES = 4  # full batches, the last partial batch, and a little slack
+
+
+class MLPWorkspace:
+    """Activation and gradient buffers of one network, per (batch size, device, dtype)."""
+
+    def __init__(self):
+        self.buffers = {}
+        self.generation = 0
+
+    def get(self, n, widths, like):
+        key = (n, like.device, like.dtype)
+        bufs = self.buffers.get(key)
+        if bufs is None:
+            if len(self.buffers) >= _MAX_SHAPES:
+                self.buffers.clear()
+            bufs = tuple(
+                [like.new_empty((n, w)) for w in widths] for _ in range(2)
+            )  # (activations, gradients)
+            self.buffers[key] = bufs
+        return bufs
+
+
+class _FusedMLP(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, workspace, activation, *params):
+        weights, biases = params[0::2], params[1::2]
+        widths = [w.shape[0] for w in weights[:-1]]
+        acts, grads = workspace.get(x.shape[0], widths, x)
+        act_fwd = FUSED_ACTIVATIONS[activation][0]
+        h = x
+        for W, b, out in zip(weights[:-1], biases[:-1], acts):
+            h = act_fwd(torch.addmm(b, h, W.t(), out=out))
+        y = torch.addmm(biases[-1], h, weights[-1].t())
+        workspace.generation += 1
+        ctx.generation = workspace.generation
+        ctx.workspace, ctx.activation, ctx.acts, ctx.grads = workspace, activation, acts, grads
+        ctx.save_for_backward(x, *weights)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        if ctx.workspace.generation != ctx.generation:
+            raise RuntimeError(
+                "MLP(fused=True): a second training-mode forward pass ran before the backward "
+                "pass of the first, overwriting its activation buffers. Build the MLP with "
+                "fused=False for such training loops."
+            )
+        x, *weights = ctx.saved_tensors
+        act_bwd = FUSED_ACTIVATIONS[ctx.activation][1]
+        acts, bufs = ctx.acts, ctx.grads
+        n_hidden = len(acts)
+        out_grads = [None] * (2 * len(weights))
+        g = grad_y.contiguous()
+        for i in range(n_hidden, -1, -1):
+            h_prev = acts[i - 1] if i > 0 else x
+            out_grads[2 * i] = g.t().mm(h_prev)
+            out_grads[2 * i + 1] = g.sum(0)
+            if i > 0:
+                g = act_bwd(torch.mm(g, weights[i], out=bufs[i - 1]), acts[i - 1])
+        return (None, None, None, *out_grads)
+
+
+def fused_mlp(x, workspace: MLPWorkspace, activation: str, params):
+    """Apply a plain MLP (``params`` = W1, b1, ..., Wout, bout) with buffer reuse; differentiable
+    in the parameters (not in ``x``)."""
+    return _FusedMLP.apply(x, workspace, activation, *params)
