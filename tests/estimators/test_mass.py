@@ -127,7 +127,18 @@ def test_seed_pipeline_scales_to_0_100_and_fits(events):
     pipe = make_seed_mass_pipeline(**FAST).fit(X[:500], y[:500])
     scaler = pipe.named_steps["minmaxscaler"]
     assert scaler.feature_range == (0, 100)
+    reg = pipe.named_steps["shallowmassregressor"]
+    assert reg.standardize_target is False and (reg.y_mean_, reg.y_scale_) == (0.0, 1.0)
     assert pipe.predict(X[:4]).shape == (4,)
+    assert make_seed_mass_pipeline(standardize_target=True).steps[1][1].standardize_target
+
+
+def test_target_standardisation_is_undone_in_predictions(events):
+    X, y = events
+    reg = ShallowMassRegressor(**FAST).fit(X, y)
+    assert reg.y_mean_ == pytest.approx(y.mean()) and reg.y_scale_ == pytest.approx(y.std(ddof=0))
+    raw = reg._raw_predict(X)[:, 0]
+    np.testing.assert_allclose(reg.predict(X), raw * reg.y_scale_ + reg.y_mean_, rtol=1e-6, atol=1e-4)
 
 
 def test_sample_weight_pulls_prediction_to_heavy_events():
