@@ -175,10 +175,14 @@ class NeuralEstimatorBase(BaseEstimator):
         return validate_data(self, X, dtype=np.float32, reset=False)
 
     def _split(self, n_samples, rng, stratify=None):
-        """Indices of the training and validation events (validation empty without a split)."""
-        order = rng.permutation(n_samples)
+        """Rows for training and validation: sorted index arrays, or all rows and ``None``.
+
+        Without a split the arrays are used as they are (no copy); the engine reshuffles every
+        epoch, so the order of the rows given here does not matter.
+        """
         if self.validation_fraction == 0:
-            return order, order[:0]
+            return slice(None), None
+        order = rng.permutation(n_samples)
         n_valid = int(round(self.validation_fraction * n_samples))
         if n_valid < 1 or n_valid >= n_samples:
             raise ValueError(
@@ -187,13 +191,13 @@ class NeuralEstimatorBase(BaseEstimator):
                 "more events or set validation_fraction=0."
             )
         if stratify is None:
-            return order[n_valid:], order[:n_valid]
+            return np.sort(order[n_valid:]), np.sort(order[:n_valid])
         from sklearn.model_selection import train_test_split
 
         train, valid = train_test_split(
             order, test_size=n_valid, stratify=stratify[order], random_state=rng
         )
-        return train, valid
+        return np.sort(train), np.sort(valid)
 
     # ---- training ---------------------------------------------------------------------------
     def _fit_network(self, X, Y, sample_weight, *, n_outputs, criterion, stratify=None):
@@ -205,17 +209,17 @@ class NeuralEstimatorBase(BaseEstimator):
         train_idx, valid_idx = self._split(len(X), rng, stratify)
 
         def batches(idx):
-            w = None if sample_weight is None else torch.from_numpy(sample_weight[idx])
+            w = None if sample_weight is None else _as_tensor(sample_weight[idx])
             if w is not None and not w.sum() > 0:
                 raise ValueError(
                     "The events drawn for training or validation all have zero sample_weight; "
                     "give more weighted events or set validation_fraction=0."
                 )
-            as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a[idx])).to(self.device_)  # noqa: E731
+            as_t = lambda a: _as_tensor(a[idx]).to(self.device_)  # noqa: E731
             return TensorBatches(as_t(X), as_t(Y), None if w is None else w.to(self.device_))
 
         train = batches(train_idx)
-        valid = batches(valid_idx) if len(valid_idx) else None
+        valid = None if valid_idx is None else batches(valid_idx)
         self.net_ = build_net(
             MLP,
             criterion=criterion,
@@ -247,8 +251,13 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _raw_predict(self, X):
         check_is_fitted(self)
-        X = np.ascontiguousarray(self._validate_predict_data(X))
-        if not X.flags.writeable:  # torch refuses to wrap read-only (e.g. memmapped) arrays
-            X = X.copy()
-        return predict(self.net_, torch.from_numpy(X))
+        return predict(self.net_, _as_tensor(self._validate_predict_data(X)))
+
+
+def _as_tensor(a):
+    """Share memory with a numpy array where torch can (contiguous, writable), else copy."""
+    a = np.ascontiguousarray(a)
+    if not a.flags.writeable:  # torch refuses to wrap read-only (e.g. memmapped) arrays
+        a = a.copy()
+    return torch.from_numpy(a)
 

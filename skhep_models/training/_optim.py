@@ -73,12 +73,18 @@ class FastAdamW(torch.optim.AdamW):
             if len({(p.device, p.dtype) for p in params}) != 1 or any(p not in self.state for p in params):
                 return None
             states = [self.state[p] for p in params]
+            # All parameters of a group share one step count: make their "step" tensors views
+            # of one tensor so the increment is one op (a foreach add over 0-d tensors is not).
+            shared = torch.stack([s["step"] for s in states])
+            for i, st in enumerate(states):
+                st["step"] = shared[i]
             lists.append((
                 params,
                 [s["exp_avg"] for s in states],
                 [s["exp_avg_sq"] for s in states],
                 [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else [],
                 [s["step"] for s in states],
+                shared,
             ))  # fmt: skip
         return lists
 
@@ -96,9 +102,11 @@ class FastAdamW(torch.optim.AdamW):
             grads = [[p.grad for p in group[0]] for group in lists]
             if not any(g is None for gs in grads for g in gs):
                 with torch.no_grad():
-                    for group, (params, m, v, vmax, steps), g in zip(self.param_groups, lists, grads):
+                    for group, (params, m, v, vmax, steps, shared), g in zip(
+                        self.param_groups, lists, grads
+                    ):
                         beta1, beta2 = group["betas"]
-                        torch._foreach_add_(steps, 1)
+                        shared.add_(1)
                         torch._fused_adamw_(
                             params, g, m, v, vmax, steps,
                             amsgrad=group["amsgrad"], lr=group["lr"], beta1=beta1, beta2=beta2,
@@ -113,6 +121,15 @@ class FastAdamW(torch.optim.AdamW):
     # torch.optim wraps each optimizer class's ``step`` in a profiling/hook wrapper on first use;
     # the fast path must not pay for it, and the fallback above runs AdamW's step through it once.
     step.hooked = True
+
+    def zero_grad(self, set_to_none=True):
+        """Drop (or zero) the gradients; without torch.optim's per-call profiling wrapper."""
+        lists = getattr(self, "_fast_lists", None)
+        if not set_to_none or lists is None or self._hooked():
+            return super().zero_grad(set_to_none)
+        for params, *_ in lists:
+            for p in params:
+                p.grad = None
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

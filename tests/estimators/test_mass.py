@@ -217,3 +217,15 @@ def test_invalid_hyperparameters_raise_at_fit(events):
     for params in ({"device": "tpu"}, {"activation": "swish2"}, {"batch_size": 0}):
         with pytest.raises(ValueError):
             ShallowMassRegressor(**{**FAST, **params}).fit(X[:50], y[:50])
+
+
+def test_fit_without_validation_split_leaves_input_untouched():
+    # without a split the engine trains on the caller's float32 array without copying it
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 4)).astype(np.float32)
+    y = X.sum(1)
+    X_before, y_before = X.copy(), y.copy()
+    ShallowMassRegressor(hidden_layer_sizes=(8,), max_epochs=3, validation_fraction=0,
+                         patience=None, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
