@@ -27,8 +27,16 @@ NEURAL_XFAIL = {
 }
 
 
+# Estimators whose defaults cannot run on sklearn's generic test data, by class name.
+PER_ESTIMATOR_PARAMS: dict[str, dict] = {}
+
+# Further expected failures by class name: {name: {check_name: reason}}.
+EXPECTED_FAILED: dict[str, dict[str, str]] = {}
+
+
 def _instance(cls):
     params = {k: v for k, v in FAST_PARAMS.items() if k in cls().get_params()}
+    params.update(PER_ESTIMATOR_PARAMS.get(cls.__name__, {}))
     return cls(**params)
 
 
@@ -36,7 +44,9 @@ ESTIMATORS = [_instance(cls) for _, cls in all_estimators()]
 
 
 def _expected_failed_checks(estimator):
-    return NEURAL_XFAIL if "max_epochs" in estimator.get_params() else {}
+    failed = dict(NEURAL_XFAIL) if "max_epochs" in estimator.get_params() else {}
+    failed.update(EXPECTED_FAILED.get(type(estimator).__name__, {}))
+    return failed
 
 
 def test_discovery_finds_the_estimators():
