@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
 from ..training import TensorBatches, build_net, fit_net, predict, resolve_device
+from ..training._engine import LR_SCHEDULES
 
 # skopt cannot search tuples, so depth and the first widths are also flat integer parameters.
 MAX_SEARCHABLE_LAYERS = 4
@@ -39,6 +40,8 @@ NEURAL_PARAMETER_CONSTRAINTS = {
     "max_epochs": [_positive_int],
     "patience": [_positive_int, None],
     "tol": [Interval(Real, 0, None, closed="left")],
+    "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
+    "max_time": [Interval(Real, 0, None, closed="neither"), None],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "device": [str],
     "verbose": ["verbose"],
@@ -77,6 +80,13 @@ NEURAL_PARAMS_DOC = """hidden_layer_sizes : tuple of int
         weights of the best epoch. ``None`` trains all ``max_epochs`` and keeps the last weights.
     tol : float
         Relative improvement below which an epoch does not count as better for early stopping.
+    lr_schedule : {None, 'plateau', 'cosine'}
+        Learning-rate schedule: constant (None), halved when the monitored loss stalls for a
+        fifth of ``patience`` epochs ('plateau'), or cosine-annealed to zero over
+        ``max_epochs`` ('cosine').
+    max_time : float or None
+        Training time budget in seconds: training ends at the first epoch boundary past it
+        (the best weights are still restored when ``patience`` is set).
     validation_fraction : float
         Fraction of the events held out (at random, from ``random_state``) to monitor the
         validation loss. 0 disables the split.
@@ -230,6 +240,8 @@ class NeuralEstimatorBase(BaseEstimator):
             max_epochs=self.max_epochs,
             patience=self.patience,
             tol=self.tol,
+            lr_schedule=self.lr_schedule,
+            max_time=self.max_time,
             monitor="valid_loss" if valid is not None else "train_loss",
             device=self.device_,
             verbose=self.verbose,

@@ -88,6 +88,8 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         max_epochs=500,
         patience=50,
         tol=0.0,
+        lr_schedule=None,
+        max_time=None,
         validation_fraction=0.2,
         device="cpu",
         verbose=0,
@@ -110,6 +112,8 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         self.max_epochs = max_epochs
         self.patience = patience
         self.tol = tol
+        self.lr_schedule = lr_schedule
+        self.max_time = max_time
         self.validation_fraction = validation_fraction
         self.device = device
         self.verbose = verbose

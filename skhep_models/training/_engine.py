@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Iterable
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PrintLog
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer, LRScheduler, PrintLog
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 
@@ -74,6 +75,42 @@ class BatchProgressBar(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         self.pbar_.close()
+
+
+class TimeBudget(Callback):
+    """Stop training at the end of the first epoch that ends past ``seconds`` of training.
+
+    Stops the way skorch's EarlyStopping does (``KeyboardInterrupt``, caught by skorch), so the
+    best weights are still restored when early stopping is on.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.perf_counter() - self.start_ > self.seconds:
+            if net.verbose:
+                print(f"Stopping: the time budget of {self.seconds:g} s is used up.")
+            raise KeyboardInterrupt
+
+
+LR_SCHEDULES = ("plateau", "cosine")
+
+
+def _lr_scheduler(schedule, *, monitor, patience, max_epochs):
+    if schedule == "plateau":
+        # halve the rate after a fifth of the early-stopping patience without improvement
+        wait = max(1, (patience or 10) // 5)
+        return LRScheduler(
+            policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+            monitor=monitor, mode="min", factor=0.5, patience=wait,
+        )  # fmt: skip
+    if schedule == "cosine":
+        return LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=max_epochs)
+    raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES} or None, got {schedule!r}.")
 
 
 class EngineNet(NeuralNet):
@@ -218,16 +255,27 @@ def build_net(
     device: str,
     verbose: int,
     weight_decay: float = 0.0,
+    lr_schedule: str | None = None,
+    max_time: float | None = None,
     optimizer=FastAdamW,
     callbacks: Iterable = (),
     **kwargs,
 ) -> EngineNet:
     """Build the engine net; ``kwargs`` carry skorch's prefixed params (``module__*`` ...).
 
-    ``monitor`` is the history key early stopping watches (``'valid_loss'`` or
-    ``'train_loss'``); with ``patience=None`` training runs all ``max_epochs``.
+    ``monitor`` is the history key early stopping and the 'plateau' schedule watch
+    (``'valid_loss'`` or ``'train_loss'``); with ``patience=None`` training runs all
+    ``max_epochs``. ``lr_schedule`` is None, 'plateau' (halve on a plateau) or 'cosine'
+    (cosine annealing over ``max_epochs``); ``max_time`` (seconds) ends training at the first
+    epoch boundary past it.
     """
     callbacks = list(callbacks)
+    if lr_schedule is not None:
+        callbacks.append(
+            _lr_scheduler(lr_schedule, monitor=monitor, patience=patience, max_epochs=max_epochs)
+        )
+    if max_time is not None:
+        callbacks.append(TimeBudget(max_time))
     if patience is not None:
         callbacks.append(
             EarlyStopping(

@@ -230,3 +230,30 @@ def test_fast_adamw_state_dict_round_trip_continues_identically():
     assert all(int(opt_b.state[p]["step"]) == 4 for p in b.parameters())
     for pa, pb in zip(a.parameters(), b.parameters()):
         assert torch.equal(pa, pb)
+
+
+def test_plateau_schedule_lowers_the_learning_rate():
+    X, y = _data(128)
+    net = _net(max_epochs=30, learning_rate=0.5, lr_schedule="plateau", patience=5)
+    fit_net(net, TensorBatches(X, y), seed=0)
+    assert net.optimizer_.param_groups[0]["lr"] < 0.5
+
+
+def test_cosine_schedule_anneals_to_zero():
+    X, y = _data(64)
+    net = _net(max_epochs=4, lr_schedule="cosine")
+    fit_net(net, TensorBatches(X, y), seed=0)
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_unknown_schedule_raises():
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        _net(lr_schedule="step")
+
+
+def test_time_budget_stops_training(capsys):
+    X, y = _data(64)
+    net = _net(max_epochs=1000, max_time=1e-9, verbose=1)
+    fit_net(net, TensorBatches(X, y), seed=0)
+    assert len(net.history) == 1
+    assert "time budget" in capsys.readouterr().out
