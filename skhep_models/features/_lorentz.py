@@ -77,6 +77,10 @@ class LorentzInvariants(TransformerMixin, BaseEstimator):
         ``pair_mass``, ``pair_mass2``, ``p1_dot_p2``, ``pair_pt``, ``pair_rapidity``,
         ``pair_eta``, ``opening_angle``, ``cos_opening_angle``, ``delta_eta``, ``delta_phi``,
         ``delta_r`` (definitions in the Notes).
+    keep_inputs : bool, default=True
+        Output the input columns followed by the invariants (True) or the invariants only
+        (False): a model that should depend on the pair's kinematics alone then cannot lean on
+        single-particle columns that differ between training and application samples.
 
     Attributes
     ----------
@@ -174,13 +178,23 @@ class LorentzInvariants(TransformerMixin, BaseEstimator):
         "representation": [StrOptions({"cartesian", "ptetaphi"})],
         "mass": [Interval(Real, 0, None, closed="left"), list, tuple, None],
         "invariants": [StrOptions(set(INVARIANTS)), list, tuple, None],
+        "keep_inputs": ["boolean"],
     }
 
-    def __init__(self, particles=None, *, representation="cartesian", mass=None, invariants=None):
+    def __init__(
+        self,
+        particles=None,
+        *,
+        representation="cartesian",
+        mass=None,
+        invariants=None,
+        keep_inputs=True,
+    ):
         self.particles = particles
         self.representation = representation
         self.mass = mass
         self.invariants = invariants
+        self.keep_inputs = keep_inputs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -228,10 +242,11 @@ class LorentzInvariants(TransformerMixin, BaseEstimator):
         _check_numeric_columns(X)
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
         columns = _pair_invariants(self._four_vector(X, 0), self._four_vector(X, 1))
-        out = np.empty((X.shape[0], X.shape[1] + len(self.invariants_)))
-        out[:, : X.shape[1]] = X
+        n_in = X.shape[1] if self.keep_inputs else 0
+        out = np.empty((X.shape[0], n_in + len(self.invariants_)))
+        out[:, :n_in] = X[:, :n_in]
         for k, name in enumerate(self.invariants_):
-            out[:, X.shape[1] + k] = columns[name]
+            out[:, n_in + k] = columns[name]
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -249,6 +264,8 @@ class LorentzInvariants(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
+        if not self.keep_inputs:
+            names = names[:0]
         return np.concatenate([names, np.asarray(self.invariants_, dtype=object)])
 
     # ---- validation ------------------------------------------------------------------------

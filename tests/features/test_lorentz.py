@@ -389,3 +389,12 @@ def test_transform_checks_the_width_and_names(X):
     li = LorentzInvariants().fit(X)
     with pytest.raises(ValueError, match="feature names"):
         li.transform(X[X.columns[::-1]])
+
+
+def test_keep_inputs_false_outputs_only_the_invariants():
+    df = make_dielectron(50, random_state=3)
+    li = LorentzInvariants(invariants=["pair_mass", "pair_pt"], keep_inputs=False)
+    out = li.set_output(transform="pandas").fit_transform(df)
+    assert list(out.columns) == ["pair_mass", "pair_pt"]
+    np.testing.assert_allclose(out["pair_mass"], df["M"], rtol=1e-9)
+    assert list(li.get_feature_names_out()) == ["pair_mass", "pair_pt"]
