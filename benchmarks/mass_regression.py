@@ -104,9 +104,11 @@ def n_params(hidden, n_in):
     return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
 
 
-def scaling_study(X, y, out):
+SCALING_NETS = [(18,), (64, 26), (140, 64, 26, 18), (256, 128), (706, 460), (1000, 1000)]
+
+
+def scaling_study(X, y, out, nets=SCALING_NETS):
     """Time per epoch vs number of parameters (batch 32, as in the seed)."""
-    nets = [(18,), (64, 26), (140, 64, 26, 18), (256, 128), (706, 460), (1000, 1000)]
     rows = {}
     for hidden in nets:
         reg = ShallowMassRegressor(hidden, max_epochs=2, patience=None, validation_fraction=0,
@@ -142,10 +144,13 @@ def main(argv=None):
     p.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
                    help="folder holding cms_dimuon/Zmumu_Run2011A.csv")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "mass_regression")
-    p.add_argument("--quick", action="store_true", help="small smoke run (20k events, 30 s)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 4k events, 4 s budget, 20 trees, small scaling study")
     args = p.parse_args(argv)
+    forest_trees, scaling_nets = 500, SCALING_NETS
     if args.quick:
-        args.events, args.time_budget = 20_000, 30.0
+        args.events, args.time_budget = 4_000, 4.0
+        forest_trees, scaling_nets = 20, SCALING_NETS[:3]
     args.out.mkdir(parents=True, exist_ok=True)
     hep.style.use("CMS")
 
@@ -164,7 +169,8 @@ def main(argv=None):
         "ShallowMassRegressor + LorentzInvariants": make_pipeline(
             LorentzInvariants(), StandardScaler(), network(INV, inv_budget, inv_train, y_train)),
         "XGBoost": xgboost_model("regressor", random_state=0),
-        "random forest (500 trees)": random_forest("regressor", random_state=0),
+        "random forest (500 trees)": random_forest(
+            "regressor", n_estimators=forest_trees, random_state=0),
         "decision tree": decision_tree("regressor", random_state=0),
     }  # fmt: skip
     fitted, seconds = {}, {}
@@ -253,7 +259,7 @@ def main(argv=None):
     for label, value, ok in targets:
         print(f"| {label} | {value} | {'yes' if ok else 'NO'} |")
 
-    scaling_study(X_train.to_numpy(np.float32)[:20_000], y_train[:20_000], args.out)
+    scaling_study(X_train.to_numpy(np.float32)[:20_000], y_train[:20_000], args.out, scaling_nets)
     print(f"\nplots written to {args.out}")
 
 

@@ -1,0 +1,45 @@
+"""The benchmark scripts run end to end at tiny sizes (their numbers are not checked here)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_training_speed_prints_table_and_targets(capsys):
+    _load("training_speed").main(["--events", "3000", "--repeats", "1", "--batch-sizes", "256"])
+    out = capsys.readouterr().out
+    assert "| (a) ShallowMassRegressor |" in out and "| (c) sklearn MLPRegressor |" in out
+    assert "(a) >= 1.5x (b), batch 256" in out
+
+
+@pytest.mark.slow
+def test_mass_regression_quick_run_writes_tables_and_plots(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    _load("mass_regression").main(["--quick", "--out", str(tmp_path), "--data", str(tmp_path)])
+    plt.close("all")
+    out = capsys.readouterr().out
+    assert "RMSE [GeV] on generated test events" in out and "### Targets" in out
+    assert "real CMS dimuons not found" in out  # --data points at an empty folder
+    assert {"spectrum_generated.png", "residuals_generated.png", "time_vs_parameters.png"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+
+
+@pytest.mark.slow
+def test_bdt_speed_small_run(tmp_path, capsys):
+    # an empty --data folder skips the real HIGGS part (sklearn's AdaBoost on 7k events)
+    _load("bdt_speed").main(["--events", "2000", "--repeats", "1", "--data", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "HistAdaBoostClassifier" in out
