@@ -274,8 +274,6 @@ def build_net(
         callbacks.append(
             _lr_scheduler(lr_schedule, monitor=monitor, patience=patience, max_epochs=max_epochs)
         )
-    if max_time is not None:
-        callbacks.append(TimeBudget(max_time))
     if patience is not None:
         callbacks.append(
             EarlyStopping(
@@ -287,6 +285,10 @@ def build_net(
                 sink=print,
             )
         )
+    if max_time is not None:
+        # after EarlyStopping: callbacks run in order, and the epoch that exhausts the budget
+        # must still be recorded as a candidate for the best weights before training stops
+        callbacks.append(TimeBudget(max_time))
     if verbose >= 2:
         callbacks.append(BatchProgressBar())
     if device != "mps" and optimizer in (torch.optim.Adam, torch.optim.AdamW):

@@ -257,3 +257,19 @@ def test_time_budget_stops_training(capsys):
     fit_net(net, TensorBatches(X, y), seed=0)
     assert len(net.history) == 1
     assert "time budget" in capsys.readouterr().out
+
+
+def test_time_budget_keeps_the_last_epoch_as_a_best_weight_candidate(monkeypatch):
+    from skhep_models.training import _engine
+
+    clock = iter(range(1000))  # one tick at train begin, one per epoch end
+    monkeypatch.setattr(_engine.time, "perf_counter", lambda: next(clock))
+    X, y = _data(400)
+    train, valid = TensorBatches(X[:300], y[:300]), TensorBatches(X[300:], y[300:])
+    net = _net(learning_rate=1e-3, max_epochs=50, patience=20, monitor="valid_loss", max_time=2.5)
+    fit_net(net, train, valid, seed=0)
+    valid_losses = [row["valid_loss"] for row in net.history]
+    assert len(valid_losses) == 3  # the budget ran out at the end of epoch 3
+    restored = predict(net, X[300:])
+    restored_loss = float(np.mean((restored - y[300:].numpy()) ** 2))
+    assert restored_loss == pytest.approx(min(valid_losses), rel=1e-5)
