@@ -143,8 +143,7 @@ class MLP(nn.Sequential):
         return x
 
     def __getstate__(self):
-        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
-        state = dict(state)
+        state = dict(super().__getstate__())
         state["_workspace"] = MLPWorkspace()  # scratch buffers are not part of the model
         return state
 
