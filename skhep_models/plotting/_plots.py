@@ -15,6 +15,11 @@ def _axes(ax):
     return ax
 
 
+def _log_bins(values, n_bins):
+    """``n_bins`` log-spaced bins covering ``values`` (the top edge just above the maximum)."""
+    return np.geomspace(max(values.min(), 1e-3), values.max() * 1.001, n_bins + 1)
+
+
 def mass_spectrum(y_true, predictions, *, bins=None, ax=None, xlabel="$m_{\\ell\\ell}$ [GeV]"):
     """Overlay the true mass spectrum and each model's predicted spectrum, log-scaled.
 
@@ -46,8 +51,7 @@ def mass_spectrum(y_true, predictions, *, bins=None, ax=None, xlabel="$m_{\\ell\
     ax = _axes(ax)
     y_true = np.asarray(y_true, dtype=float)
     if bins is None:
-        lo, hi = max(y_true.min(), 1e-3), y_true.max()
-        bins = np.geomspace(lo, hi * 1.001, 201)
+        bins = _log_bins(y_true, 200)
     counts, edges = np.histogram(y_true, bins=bins)
     hep.histplot(counts, edges, ax=ax, label="true", color="black", histtype="fill", alpha=0.25)
     for name, pred in predictions.items():
@@ -91,7 +95,7 @@ def residuals_vs_truth(y_true, y_pred, *, bins=40, ax=None, label=None, xlabel="
     y_true = np.asarray(y_true, dtype=float)
     resid = np.asarray(y_pred, dtype=float) - y_true
     if np.isscalar(bins):
-        bins = np.geomspace(max(y_true.min(), 1e-3), y_true.max() * 1.001, int(bins) + 1)
+        bins = _log_bins(y_true, int(bins))
     idx = np.digitize(y_true, bins) - 1
     centres, med, lo, hi = [], [], [], []
     for b in range(len(bins) - 1):
