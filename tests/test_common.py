@@ -34,6 +34,8 @@ PER_ESTIMATOR_PARAMS: dict[str, dict] = {
     "LorentzInvariants": {"particles": ((0, 1, 0, 1), (1, 0, 1, 0))},
     # its own shrinkage rather than the neural nets' learning rate; fewer rounds for speed
     "HistAdaBoostClassifier": {"learning_rate": 0.2, "n_estimators": 50},
+    # unnamed arrays: the parameter column by position (the default names a column 'mass')
+    "ParameterizedNNClassifier": {"param_columns": [0]},
 }
 
 # Further expected failures by class name: {name: {check_name: reason}}.
@@ -57,7 +59,9 @@ def _expected_failed_checks(estimator):
 
 def test_discovery_finds_the_estimators():
     names = {name for name, _ in all_estimators()}
-    assert {"ShallowMassRegressor", "LorentzInvariants", "HistAdaBoostClassifier"} <= names
+    assert {
+        "ShallowMassRegressor", "ParameterizedNNClassifier", "LorentzInvariants", "HistAdaBoostClassifier"
+    } <= names
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)

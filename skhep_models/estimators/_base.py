@@ -168,10 +168,10 @@ class NeuralEstimatorBase(BaseEstimator):
         }
 
     # ---- data -----------------------------------------------------------------------------
-    def _validate_fit_data(self, X, y, sample_weight, *, multi_output=False):
+    def _validate_fit_data(self, X, y, sample_weight, *, multi_output=False, y_numeric=True):
         _check_numeric_columns(X)
         X, y = validate_data(
-            self, X, y, dtype=np.float32, y_numeric=True, multi_output=multi_output
+            self, X, y, dtype=np.float32, y_numeric=y_numeric, multi_output=multi_output
         )
         if sample_weight is not None:
             # sklearn's check names NaN, negative and all-zero weights.

@@ -339,13 +339,28 @@ def fit_net(
 
 
 def predict(net: EngineNet, X: torch.Tensor) -> np.ndarray:
-    """Raw network outputs for ``X`` (evaluation mode, no gradients) as a numpy array."""
+    """Raw network outputs for ``X`` (evaluation mode, no gradients) as a numpy array.
+
+    On the CPU the forward pass runs in float64: float32 matrix products round differently
+    for different batch shapes (~1e-7), and an event's prediction must not depend on which
+    other events are predicted with it. The cost is small next to training.
+    """
     module = net.module_
     module.eval()
     device = next(module.parameters()).device
+    state = None
+    if device.type == "cpu":
+        state = {
+            name: t.double() if t.is_floating_point() else t
+            for name, t in (*module.named_parameters(), *module.named_buffers())
+        }
+
+    def forward(x):
+        x = x.to(device)
+        if state is None:
+            return module(x)
+        return torch.func.functional_call(module, state, (x.double(),))
+
     with torch.inference_mode():
-        out = [
-            module(X[i : i + INFERENCE_BATCH_SIZE].to(device))
-            for i in range(0, len(X), INFERENCE_BATCH_SIZE)
-        ]
+        out = [forward(X[i : i + INFERENCE_BATCH_SIZE]) for i in range(0, len(X), INFERENCE_BATCH_SIZE)]
     return torch.cat(out).cpu().numpy()
