@@ -1,5 +1,14 @@
-"""HEP-style plots (matplotlib + mplhep, the ``plot`` extra): spectra, residuals, loss curves."""
+"""HEP-style plots (matplotlib + mplhep, the ``plot`` extra).
 
-from ._plots import loss_curve, mass_spectrum, residuals_vs_truth
+Spectra, residuals, loss curves, ROC curves, and metrics against a physics parameter.
+"""
 
-__all__ = ["loss_curve", "mass_spectrum", "residuals_vs_truth"]
+from ._plots import loss_curve, mass_spectrum, metric_vs_parameter, residuals_vs_truth, roc_curves
+
+__all__ = [
+    "loss_curve",
+    "mass_spectrum",
+    "metric_vs_parameter",
+    "residuals_vs_truth",
+    "roc_curves",
+]

@@ -1,10 +1,16 @@
-"""HEP-style plots of regression results and training histories (matplotlib + mplhep)."""
+"""HEP-style plots of regression and classification results and training histories."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mass_spectrum", "residuals_vs_truth", "loss_curve"]
+__all__ = [
+    "loss_curve",
+    "mass_spectrum",
+    "metric_vs_parameter",
+    "residuals_vs_truth",
+    "roc_curves",
+]
 
 
 def _axes(ax):
@@ -149,5 +155,160 @@ def loss_curve(history, *, ax=None, label=None):
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def roc_curves(
+    curves,
+    *,
+    ax=None,
+    log_rejection=False,
+    xlabel="Signal efficiency",
+    ylabel=None,
+):
+    """ROC curves in HEP form, background rejection against signal efficiency.
+
+    Parameters
+    ----------
+    curves : dict of str to tuple
+        Legend label -> ``(y_true, y_score)`` or ``(y_true, y_score, sample_weight)``, with
+        ``y_true`` 1 for signal and 0 for background (see
+        :func:`skhep_models.metrics.roc_curve_hep`). Each legend entry gets the curve's ROC
+        AUC to three decimals.
+    ax : matplotlib Axes, optional
+    log_rejection : bool, default=False
+        Draw the rejection factor 1/eff_B on a log axis instead of 1 - eff_B; the cuts that
+        keep no background (infinite factor) are left out.
+    xlabel : str, default="Signal efficiency"
+    ylabel : str, optional
+        Default "Background rejection", or "Background rejection $1/\\varepsilon_B$" with
+        ``log_rejection=True``.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    See Also
+    --------
+    skhep_models.metrics.roc_curve_hep : The curve drawn.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhep_models.plotting import roc_curves
+    >>> y, score = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
+    >>> ax = roc_curves({"model": (y, score)})
+    >>> ax.get_legend_handles_labels()[1]
+    ['model (AUC = 0.750)']
+    """
+    from ..metrics import roc_curve_hep
+
+    if len(curves) == 0:
+        raise ValueError("curves is empty; pass at least one label -> (y_true, y_score).")
+    ax = _axes(ax)
+    for label, entry in curves.items():
+        if not isinstance(entry, (tuple, list)) or len(entry) not in (2, 3):
+            raise ValueError(
+                f"curves[{label!r}] must be (y_true, y_score) or (y_true, y_score, "
+                f"sample_weight); got {type(entry).__name__}"
+                + (f" of length {len(entry)}." if isinstance(entry, (tuple, list)) else ".")
+            )
+        weight = entry[2] if len(entry) == 3 else None
+        eff_s, rej_b, _ = roc_curve_hep(entry[0], entry[1], sample_weight=weight)
+        text = f"{label} (AUC = {np.trapezoid(rej_b, eff_s):.3f})"
+        if log_rejection:
+            eff_b = 1.0 - rej_b
+            keep = eff_b > 0
+            ax.plot(eff_s[keep], 1.0 / eff_b[keep], label=text)
+        else:
+            ax.plot(eff_s, rej_b, label=text)
+    ax.set_xlim(0, 1)
+    if log_rejection:
+        ax.set_yscale("log")
+        default_ylabel = "Background rejection $1/\\varepsilon_B$"
+    else:
+        ax.set_ylim(0, 1.02)
+        default_ylabel = "Background rejection"
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(default_ylabel if ylabel is None else ylabel)
+    ax.legend(fontsize="small", loc="upper right" if log_rejection else "lower left")
+    return ax
+
+
+_METRIC_LABELS = {
+    "accuracy": "Accuracy",
+    "cohen_kappa": "Cohen's kappa",
+    "f1": "F1 score",
+    "precision": "Precision",
+    "sensitivity": "Sensitivity (signal efficiency)",
+    "specificity": "Specificity",
+    "roc_auc": "ROC AUC",
+}
+
+
+def metric_vs_parameter(table, metric="roc_auc", *, ax=None, xlabel=None, ylabel=None):
+    """One metric against a physics parameter (e.g. the signal mass), one series per method.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Wide table: index = parameter value, one column per method, values = the metric.
+        Every column is drawn as markers joined by a line, in index order; NaN leaves a gap.
+        Build it from per-method :func:`skhep_models.metrics.metrics_by_parameter` tables
+        with ``pd.DataFrame({name: t[metric] for name, t in tables.items()})``.
+    metric : str, default="roc_auc"
+        Which metric the values are; only names the default y label (the names of
+        ``skhep_models.metrics.PARAMETER_METRICS`` get a readable one).
+    ax : matplotlib Axes, optional
+    xlabel : str, optional
+        Default the index name, or "parameter".
+    ylabel : str, optional
+        Default a readable name of ``metric``.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a non-empty DataFrame, or is a single
+        :func:`~skhep_models.metrics.metrics_by_parameter` table (whose columns are metrics,
+        not methods).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from skhep_models.plotting import metric_vs_parameter
+    >>> auc = pd.DataFrame({"pNN": [0.91, 0.95], "BDT": [0.88, 0.93]},
+    ...                    index=pd.Index([500, 1000], name="$m_X$ [GeV]"))
+    >>> ax = metric_vs_parameter(auc, "roc_auc")
+    >>> ax.get_xlabel(), ax.get_ylabel(), len(ax.get_lines())
+    ('$m_X$ [GeV]', 'ROC AUC', 2)
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise ValueError(
+            "table must be a non-empty pandas DataFrame: index = parameter value, one column "
+            f"per method; got {type(table).__name__}"
+            + (" with no rows or columns." if isinstance(table, pd.DataFrame) else ".")
+        )
+    if metric in table.columns and "n_signal" in table.columns:
+        raise ValueError(
+            "table looks like one metrics_by_parameter table (its columns are metrics); pass "
+            "one column per method instead, e.g. "
+            f"pd.DataFrame({{'my model': table[{metric!r}]}})."
+        )
+    ax = _axes(ax)
+    table = table.sort_index()
+    for method in table.columns:
+        ax.plot(table.index, table[method].to_numpy(dtype=float), marker="o", label=str(method))
+    ax.set_xlabel(xlabel if xlabel is not None else table.index.name or "parameter")
+    ax.set_ylabel(ylabel if ylabel is not None else _METRIC_LABELS.get(metric, metric))
     ax.legend(fontsize="small")
     return ax

@@ -7,7 +7,16 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from skhep_models.plotting import loss_curve, mass_spectrum, residuals_vs_truth  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from skhep_models.metrics import roc_curve_hep  # noqa: E402
+from skhep_models.plotting import (  # noqa: E402
+    loss_curve,
+    mass_spectrum,
+    metric_vs_parameter,
+    residuals_vs_truth,
+    roc_curves,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +46,87 @@ def test_loss_curve_plots_available_columns():
     ax = loss_curve(h, label="net")
     assert [line.get_label() for line in ax.get_lines()] == ["net train loss"]
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [3.0, 2.0, 1.0])
+
+
+def _scored_events(n=400, separation=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return y, rng.normal(separation * y, 1.0), rng.exponential(1.0, n)
+
+
+def test_roc_curves_draw_rejection_with_the_auc_in_the_legend():
+    y, good, w = _scored_events(separation=2.0)
+    _, poor, _ = _scored_events(separation=0.5, seed=1)
+    ax = roc_curves({"good": (y, good, w), "poor": (y, poor)})
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == [
+        f"good (AUC = {roc_auc_score(y, good, sample_weight=w):.3f})",
+        f"poor (AUC = {roc_auc_score(y, poor):.3f})",
+    ]
+    eff_s, rej_b, _ = roc_curve_hep(y, good, sample_weight=w)
+    np.testing.assert_array_equal(lines[0].get_xdata(), eff_s)
+    np.testing.assert_array_equal(lines[0].get_ydata(), rej_b)
+    assert ax.get_xlabel() == "Signal efficiency"
+    assert ax.get_ylabel() == "Background rejection"
+    assert ax.get_yscale() == "linear"
+
+
+def test_roc_curves_log_rejection_draws_one_over_background_efficiency():
+    y, score, _ = _scored_events()
+    ax = roc_curves({"model": (y, score)}, log_rejection=True, xlabel="eff S", ylabel="1/eff B")
+    eff_s, rej_b, _ = roc_curve_hep(y, score)
+    keep = rej_b < 1  # cuts keeping no background have an infinite rejection factor
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), eff_s[keep])
+    np.testing.assert_allclose(line.get_ydata(), 1 / (1 - rej_b[keep]))
+    assert np.isfinite(line.get_ydata()).all()
+    assert ax.get_yscale() == "log"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("eff S", "1/eff B")
+    assert "1/" in roc_curves({"m": (y, score)}, log_rejection=True).get_ylabel()
+
+
+def test_roc_curves_draw_on_the_given_axes_and_reject_bad_entries():
+    _, ax = plt.subplots()
+    y, score, _ = _scored_events(50)
+    assert roc_curves({"m": [y, score]}, ax=ax) is ax
+    with pytest.raises(ValueError, match=r"curves\['m'\] must be \(y_true, y_score\).*length 1"):
+        roc_curves({"m": (y,)})
+    with pytest.raises(ValueError, match="curves is empty"):
+        roc_curves({})
+    with pytest.raises(ValueError, match="no signal"):
+        roc_curves({"m": (np.zeros(3), [0.1, 0.2, 0.3])})
+
+
+def test_metric_vs_parameter_draws_one_series_per_method():
+    table = pd.DataFrame(
+        {"pNN": [0.95, 0.90, np.nan], "BDT": [0.93, 0.85, 0.80]},
+        index=pd.Index([1000, 500, 1500], name="mass"),
+    )
+    ax = metric_vs_parameter(table)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["pNN", "BDT"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [500, 1000, 1500])  # sorted
+    np.testing.assert_array_equal(lines[1].get_ydata(), [0.85, 0.93, 0.80])
+    assert np.isnan(lines[0].get_ydata()[2])
+    assert all(line.get_marker() == "o" for line in lines)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("mass", "ROC AUC")
+
+    ax = metric_vs_parameter(table.rename_axis(None), "f1")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("parameter", "F1 score")
+    ax = metric_vs_parameter(table, "my_metric", xlabel="m [GeV]", ylabel="score")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("m [GeV]", "score")
+
+
+def test_metric_vs_parameter_rejects_a_metrics_by_parameter_table():
+    from skhep_models.metrics import metrics_by_parameter
+
+    y, score, _ = _scored_events(100)
+    table = metrics_by_parameter(y, score, np.arange(100) % 2)
+    with pytest.raises(ValueError, match="one column per method"):
+        metric_vs_parameter(table, "roc_auc")
+    wide = pd.DataFrame({"model": table["roc_auc"]})
+    assert len(metric_vs_parameter(wide).get_lines()) == 1
+    with pytest.raises(ValueError, match="non-empty pandas DataFrame"):
+        metric_vs_parameter(table["roc_auc"])
