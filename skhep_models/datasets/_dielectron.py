@@ -13,6 +13,7 @@ import pandas as pd
 from ._kinematics import (
     boost_from_rest_frame,
     check_generator,
+    fill_quota,
     invariant_mass,
     pt_eta_phi,
     sample_breit_wigner_mass,
@@ -453,20 +454,10 @@ def _check_components(components):
 
 def _simulate_component(comp, quota, rng):
     """Simulate batches of one component until ``quota`` events pass."""
-    parts, n_acc, n_gen = [], 0, 0
-    while n_acc < quota:
-        eff = n_acc / n_gen if n_acc else comp.efficiency_guess
-        size = int(min(_MAX_BATCH, max(256, 1.1 * (quota - n_acc) / eff + 64)))
-        batch = _simulate_batch(comp, size, rng)
-        n_gen += size
-        n_new = batch["M"].shape[0]
-        if n_new:
-            parts.append(batch)
-            n_acc += n_new
-        elif n_acc == 0 and n_gen >= 1000 * _MAX_BATCH:  # pragma: no cover
-            raise RuntimeError(f"no {comp.label} event passes the selection")
-    # Events are i.i.d., so keeping the first `quota` accepted is unbiased.
-    return {key: np.concatenate([p[key] for p in parts])[:quota] for key in parts[0]}
+    return fill_quota(
+        lambda size: _simulate_batch(comp, size, rng), quota,
+        efficiency_guess=comp.efficiency_guess, label=comp.label, max_batch=_MAX_BATCH,
+    )  # fmt: skip
 
 
 def _simulate_batch(comp, size, rng):

@@ -17,6 +17,7 @@ __all__ = [
     "boost",
     "boost_from_rest_frame",
     "check_generator",
+    "fill_quota",
     "fourvector_from_pt_eta_phi_m",
     "fourvector_from_pt_y_phi_m",
     "invariant_mass",
@@ -35,6 +36,29 @@ __all__ = [
 # --------------------------------------------------------------------------
 # Random state
 # --------------------------------------------------------------------------
+
+
+def fill_quota(simulate_batch, quota, *, efficiency_guess, label, max_batch=1 << 16):
+    """Call ``simulate_batch(size)`` until ``quota`` events pass the selection.
+
+    ``simulate_batch`` returns a dict of equal-length arrays of the accepted events; batch
+    sizes follow the efficiency measured so far (``efficiency_guess`` sizes the first one),
+    capped at ``max_batch`` generated events to bound the temporaries. Events are i.i.d.,
+    so keeping the first ``quota`` accepted is unbiased.
+    """
+    parts, n_acc, n_gen = [], 0, 0
+    while n_acc < quota:
+        eff = n_acc / n_gen if n_acc else efficiency_guess
+        size = int(min(max_batch, max(256, 1.1 * (quota - n_acc) / eff + 64)))
+        batch = simulate_batch(size)
+        n_gen += size
+        n_new = len(next(iter(batch.values())))
+        if n_new:
+            parts.append(batch)
+            n_acc += n_new
+        elif n_acc == 0 and n_gen >= 1000 * max_batch:  # pragma: no cover
+            raise RuntimeError(f"no {label} event passes the selection")
+    return {key: np.concatenate([p[key] for p in parts])[:quota] for key in parts[0]}
 
 
 def check_generator(random_state):

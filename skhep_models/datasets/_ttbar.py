@@ -9,6 +9,7 @@ import pandas as pd
 from ._kinematics import (
     boost_from_rest_frame,
     check_generator,
+    fill_quota,
     fourvector_from_pt_eta_phi_m,
     fourvector_from_pt_y_phi_m,
     invariant_mass,
@@ -621,20 +622,11 @@ def _sample_top_and_w_masses(m_pair, rng):
 
 def _simulate(m_x, width_fraction, quota, rng):
     """Simulate batches of one sample until ``quota`` events pass."""
-    parts, n_acc, n_gen = [], 0, 0
-    while n_acc < quota:
-        eff = n_acc / n_gen if n_acc else _EFFICIENCY_GUESS
-        size = int(min(_MAX_BATCH, max(256, 1.1 * (quota - n_acc) / eff + 64)))
-        batch = _simulate_batch(m_x, width_fraction, size, rng)
-        n_gen += size
-        n_new = batch["m_wwbb"].shape[0]
-        if n_new:
-            parts.append(batch)
-            n_acc += n_new
-        elif n_acc == 0 and n_gen >= 1000 * _MAX_BATCH:  # pragma: no cover
-            raise RuntimeError(f"no event of mass {m_x} passes the selection")
-    # Events are i.i.d., so keeping the first `quota` accepted is unbiased.
-    return {key: np.concatenate([p[key] for p in parts])[:quota] for key in parts[0]}
+    label = "background" if m_x is None else f"m_X = {m_x} GeV"
+    return fill_quota(
+        lambda size: _simulate_batch(m_x, width_fraction, size, rng), quota,
+        efficiency_guess=_EFFICIENCY_GUESS, label=label, max_batch=_MAX_BATCH,
+    )  # fmt: skip
 
 
 def _simulate_batch(m_x, width_fraction, size, rng):
