@@ -43,3 +43,17 @@ def test_bdt_speed_small_run(tmp_path, capsys):
     _load("bdt_speed").main(["--events", "2000", "--repeats", "1", "--data", str(tmp_path)])
     out = capsys.readouterr().out
     assert "HistAdaBoostClassifier" in out
+
+
+@pytest.mark.slow
+def test_parameterized_comparison_quick_run_writes_tables_and_plots(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    table, aucs = _load("parameterized_comparison").main(["--quick", "--out", str(tmp_path)])
+    plt.close("all")
+    out = capsys.readouterr().out
+    assert "### Interpolation to 1000 GeV" in out and "### Targets" in out
+    # every method has a row at every mass, and the two interpolation networks are compared
+    assert table.groupby("method")["mass"].nunique().eq(5).all() and table["method"].nunique() == 6
+    assert len(aucs) == 2
+    assert {"auc_vs_mass.png", "roc_500_1000.png"} <= {p.name for p in tmp_path.iterdir()}
