@@ -3,26 +3,59 @@
 Plain functions ``f(y_true, y_score, ..., *, sample_weight=None)``: ``y_true`` is 1 for
 signal and 0 for background, ``y_score`` grows with signal-likeness (for a classifier,
 ``predict_proba(X)[:, 1]``), and the optional non-negative event weights enter every
-efficiency. Bad input (length mismatch, NaN scores, negative weights, a missing class where
-a ROC curve needs both) raises a ``ValueError`` that names the problem.
+efficiency and every yield. Bad input (length mismatch, NaN scores, negative weights, a
+missing class where a ROC curve needs both) raises a ``ValueError`` that names the problem.
 
 ==================================  ========================================================
 ``roc_curve_hep``                   signal efficiency vs background rejection 1 - eff_B,
                                     and the thresholds; its area is the ROC AUC
+``roc_auc_hep``                     area under that curve (= weighted ``roc_auc_score``)
 ``background_rejection_at``         1 - eff_B at a signal efficiency (interpolated on the
                                     curve, or reached by a real cut)
 ``threshold_at_signal_efficiency``  highest cut keeping at least a signal efficiency
+``separation_power``                TMVA's <S^2> of the signal and background score
+                                    histograms: 0 identical, 1 disjoint
+``asimov_significance``             Asimov Z = sqrt(2((s + b) ln(1 + s/b) - s)) of expected
+                                    yields s, b (Cowan et al. 2011)
+``ams``                             HiggsML AMS: the Asimov Z with b + b_reg, b_reg = 10
+``best_significance``               best Z (``SIGNIFICANCE_METRICS``: asimov, ams,
+                                    s_over_sqrt_b) over all cuts on the score, and the cut
 ``metrics_by_parameter``            accuracy, Cohen's kappa, F1, precision, sensitivity,
                                     specificity and ROC AUC per parameter value (e.g. per
                                     signal-mass hypothesis), as a DataFrame
 ==================================  ========================================================
 
+Scorers for ``scoring=`` in ``cross_val_score``, ``GridSearchCV`` and the like, made by
+:func:`sklearn.metrics.make_scorer` for any binary classifier (they read
+``decision_function``, else ``predict_proba``; ``separation_power_scorer`` the other way
+round, as its histograms depend on the scale of the score):
+
+==================================================  ===========================================
+``roc_auc_hep_scorer``                              :func:`roc_auc_hep`
+``separation_power_scorer``                         :func:`separation_power`, 40 bins
+``significance_scorer(metric="asimov", ...)``       new scorer: Z of :func:`best_significance`
+``background_rejection_scorer(signal_efficiency)``  new scorer: :func:`background_rejection_at`
+==================================================  ===========================================
+
+Event weights in scoring. With metadata routing on
+(``sklearn.set_config(enable_metadata_routing=True)`` or ``sklearn.config_context``), weights
+passed as ``params={"sample_weight": w}`` (``cross_val_score``, ``cross_validate``) or as a
+fit parameter (``GridSearchCV.fit``) reach a scorer only if it requests them,
+``scorer.set_score_request(sample_weight=True)``, and the estimator must state its own
+request, ``set_fit_request(sample_weight=True)`` (or ``False`` to fit unweighted);
+scikit-learn raises an ``UnsetMetadataPassedError`` for weights nobody requested.
+``set_score_request`` changes the scorer it is called on and returns it: call it on a new
+scorer from a factory, or on ``copy.deepcopy(roc_auc_hep_scorer)``, not on the shared
+module-level objects. Without routing, ``cross_val_score`` passes ``params`` to ``fit``
+only, so the scores are unweighted; scikit-learn 1.9's ``GridSearchCV.fit(X, y,
+sample_weight=w)`` passes ``w`` to fit and to these scorers alike.
+
 Examples
 --------
 >>> import numpy as np
 >>> from skhep_models.metrics import (
-...     background_rejection_at, metrics_by_parameter, roc_curve_hep,
-...     threshold_at_signal_efficiency)
+...     background_rejection_at, best_significance, metrics_by_parameter, roc_auc_hep,
+...     roc_curve_hep, separation_power, threshold_at_signal_efficiency)
 >>> rng = np.random.default_rng(0)
 >>> y = np.r_[np.ones(500), np.zeros(500)]
 >>> score = np.r_[rng.normal(1, 1, 500), rng.normal(-1, 1, 500)]
@@ -41,6 +74,31 @@ AUC = 0.932
 parameter
 500          0.920       250           250         250.0             250.0
 1000         0.942       250           250         250.0             250.0
+>>> print(f"AUC = {roc_auc_hep(y, score):.3f}, <S^2> = {separation_power(y, score):.3f}")
+AUC = 0.932, <S^2> = 0.609
+>>> w = np.where(y == 1, 0.1, 1.0)  # 50 signal events expected on 500 background
+>>> z, cut = best_significance(y, score, sample_weight=w, min_background=5.0)
+>>> print(f"Z = {z:.2f} for score >= {cut:.2f}")
+Z = 6.64 for score >= 0.94
+>>> z, cut = best_significance(y, score, sample_weight=w, metric="ams")
+>>> print(f"AMS = {z:.2f} for score >= {cut:.2f}")
+AMS = 5.30 for score >= 0.46
+
+Weighted cross-validation with metadata routing:
+
+>>> import sklearn
+>>> from sklearn.datasets import make_classification
+>>> from sklearn.linear_model import LogisticRegression
+>>> from sklearn.model_selection import cross_val_score
+>>> from skhep_models.metrics import significance_scorer
+>>> X, y = make_classification(n_samples=300, random_state=0)
+>>> w = np.where(y == 1, 0.05, 1.0)  # e.g. cross section x luminosity / generated events
+>>> with sklearn.config_context(enable_metadata_routing=True):
+...     model = LogisticRegression().set_fit_request(sample_weight=True)
+...     scorer = significance_scorer("ams").set_score_request(sample_weight=True)
+...     z = cross_val_score(model, X, y, scoring=scorer, params={"sample_weight": w}, cv=3)
+>>> z.round(2)
+array([0.64, 0.7 , 0.56])
 """
 
 from ._classification import (
@@ -50,11 +108,33 @@ from ._classification import (
     roc_curve_hep,
     threshold_at_signal_efficiency,
 )
+from ._significance import (
+    SIGNIFICANCE_METRICS,
+    ams,
+    asimov_significance,
+    background_rejection_scorer,
+    best_significance,
+    roc_auc_hep,
+    roc_auc_hep_scorer,
+    separation_power,
+    separation_power_scorer,
+    significance_scorer,
+)
 
 __all__ = [
     "PARAMETER_METRICS",
+    "SIGNIFICANCE_METRICS",
+    "ams",
+    "asimov_significance",
     "background_rejection_at",
+    "background_rejection_scorer",
+    "best_significance",
     "metrics_by_parameter",
+    "roc_auc_hep",
+    "roc_auc_hep_scorer",
     "roc_curve_hep",
+    "separation_power",
+    "separation_power_scorer",
+    "significance_scorer",
     "threshold_at_signal_efficiency",
 ]
