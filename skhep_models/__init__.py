@@ -5,6 +5,6 @@ The neural estimators wrap PyTorch through skorch and share one training engine
 """
 
 from ._version import __version__
-from .estimators import ParameterizedNNClassifier, ShallowMassRegressor
+from .estimators import AUCShakingClassifier, ParameterizedNNClassifier, ShallowMassRegressor
 
-__all__ = ["ParameterizedNNClassifier", "ShallowMassRegressor", "__version__"]
+__all__ = ["AUCShakingClassifier", "ParameterizedNNClassifier", "ShallowMassRegressor", "__version__"]

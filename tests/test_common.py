@@ -36,10 +36,20 @@ PER_ESTIMATOR_PARAMS: dict[str, dict] = {
     "HistAdaBoostClassifier": {"learning_rate": 0.2, "n_estimators": 50},
     # unnamed arrays: the parameter column by position (the default names a column 'mass')
     "ParameterizedNNClassifier": {"param_columns": [0]},
+    # fewer, smaller populations: the checks test the contract, not the optimum
+    "AUCShakingClassifier": {"n_shakes": 30, "n_restarts": 2, "population_size": 16},
 }
 
 # Further expected failures by class name: {name: {check_name: reason}}.
-EXPECTED_FAILED: dict[str, dict[str, str]] = {}
+EXPECTED_FAILED: dict[str, dict[str, str]] = {
+    "AUCShakingClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the validation split draws rows, not weight, so an event of weight 2 and the "
+            "event duplicated split differently; the weighted objectives themselves equal "
+            "repeated rows (tests/training/test_shaking.py)"
+        ),
+    },
+}
 
 
 def _instance(cls):

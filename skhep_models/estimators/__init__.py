@@ -2,5 +2,6 @@
 
 from ._mass import ShallowMassRegressor, make_seed_mass_pipeline
 from ._parameterized import ParameterizedNNClassifier
+from ._shaking import AUCShakingClassifier
 
-__all__ = ["ParameterizedNNClassifier", "ShallowMassRegressor", "make_seed_mass_pipeline"]
+__all__ = ["AUCShakingClassifier", "ParameterizedNNClassifier", "ShallowMassRegressor", "make_seed_mass_pipeline"]

@@ -14,6 +14,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
@@ -180,6 +181,37 @@ class NeuralEstimatorBase(BaseEstimator):
             )
         return X, y, sample_weight
 
+    def _binary_target(self, y):
+        """Set ``classes_`` and return the signal mask (``classes_[1]``) of a binary ``y``."""
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        name = type(self).__name__
+        if len(self.classes_) > 2:
+            raise ValueError(
+                f"Only binary classification is supported: {name} separates signal from "
+                f"background, but y has {len(self.classes_)} classes "
+                f"{self.classes_.tolist()[:10]} ({type_of_target(y)})."
+            )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()[0]!r}): {name} needs both "
+                "signal and background events."
+            )
+        return y == self.classes_[1]
+
+    def _fit_standardizer(self, X):
+        """Learn ``x_mean_`` / ``x_scale_`` (identity unless ``standardize``); return scaled X."""
+        if self.standardize:
+            self.x_mean_ = X.mean(axis=0, dtype=np.float64)
+            scale = X.std(axis=0, dtype=np.float64)
+            self.x_scale_ = np.where(scale > 0, scale, 1.0)
+        else:
+            self.x_mean_, self.x_scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        return self._standardize(X)
+
+    def _standardize(self, X):
+        return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+
     def _validate_predict_data(self, X):
         _check_numeric_columns(X)
         return validate_data(self, X, dtype=np.float32, reset=False)
@@ -218,18 +250,8 @@ class NeuralEstimatorBase(BaseEstimator):
         self.device_ = resolve_device(self.device)
         train_idx, valid_idx = self._split(len(X), rng, stratify)
 
-        def batches(idx):
-            w = None if sample_weight is None else _as_tensor(sample_weight[idx])
-            if w is not None and not w.sum() > 0:
-                raise ValueError(
-                    "The events drawn for training or validation all have zero sample_weight; "
-                    "give more weighted events or set validation_fraction=0."
-                )
-            as_t = lambda a: _as_tensor(a[idx]).to(self.device_)  # noqa: E731
-            return TensorBatches(as_t(X), as_t(Y), None if w is None else w.to(self.device_))
-
-        train = batches(train_idx)
-        valid = None if valid_idx is None else batches(valid_idx)
+        train = self._batches(X, Y, sample_weight, train_idx)
+        valid = None if valid_idx is None else self._batches(X, Y, sample_weight, valid_idx)
         self.net_ = build_net(
             MLP,
             criterion=criterion,
@@ -251,6 +273,18 @@ class NeuralEstimatorBase(BaseEstimator):
         fit_net(self.net_, train, valid, seed=seed, widest_layer=widest)
         self._record_history()
         return self
+
+    def _batches(self, X, Y, sample_weight, idx, *, normalize_weights=True):
+        """The rows ``idx`` as tensors on the training device."""
+        w = None if sample_weight is None else _as_tensor(sample_weight[idx])
+        if w is not None and not w.sum() > 0:
+            raise ValueError(
+                "The events drawn for training or validation all have zero sample_weight; "
+                "give more weighted events or set validation_fraction=0."
+            )
+        as_t = lambda a: _as_tensor(a[idx]).to(self.device_)  # noqa: E731
+        w = None if w is None else w.to(self.device_)
+        return TensorBatches(as_t(X), as_t(Y), w, normalize_weights=normalize_weights)
 
     def _record_history(self):
         keys = ["epoch", "train_loss", "valid_loss", "dur"]

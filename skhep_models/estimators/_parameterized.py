@@ -9,7 +9,6 @@ from scipy.special import expit
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -194,20 +193,7 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         self : ParameterizedNNClassifier
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, y_numeric=False)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) > 2:
-            raise ValueError(
-                "Only binary classification is supported: ParameterizedNNClassifier separates "
-                f"signal from background, but y has {len(self.classes_)} classes "
-                f"{self.classes_.tolist()[:10]} ({type_of_target(y)})."
-            )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_.tolist()[0]!r}): the classifier needs "
-                "both signal and background events."
-            )
-        is_signal = y == self.classes_[1]
+        is_signal = self._binary_target(y)
         rng = check_random_state(self.random_state)
         X = np.array(X, dtype=np.float32, copy=True)  # background parameters are rewritten
 
@@ -219,13 +205,7 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
             for name, i in zip(self.param_names_, self._param_idx)
         }
         weight = self._class_weights(is_signal, sample_weight)
-        if self.standardize:
-            self.x_mean_ = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
-            self.x_scale_ = np.where(scale > 0, scale, 1.0)
-        else:
-            self.x_mean_, self.x_scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        X = self._scale(X)
+        X = self._fit_standardizer(X)
         Y = is_signal.astype(np.float32).reshape(-1, 1)
         stratify = self._stratify_labels(X, is_signal)
         return self._fit_network(
@@ -329,9 +309,6 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         return None
 
     # ---- predict ----------------------------------------------------------------------------
-    def _scale(self, X):
-        return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
-
     def _inputs(self, X, params):
         check_is_fitted(self)
         X = self._validate_predict_data(X)
@@ -353,7 +330,7 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
                 if not np.all(np.isfinite(value)):
                     raise ValueError(f"{name}= contains NaN or infinity.")
                 X[:, self._param_idx[self.param_names_.index(name)]] = value
-        return self._scale(X)
+        return self._standardize(X)
 
     def decision_function(self, X, **params):
         """Logit of the signal probability; ``params`` set parameter columns (e.g. ``mass=750``).

@@ -16,6 +16,7 @@ from ._engine import (
     resolve_device,
     torch_seed,
 )
+from ._shaking import OBJECTIVES, ShakingNet, population_objective, population_scores
 
 __all__ = [
     "BatchProgressBar",
@@ -23,9 +24,13 @@ __all__ = [
     "FastAdamW",
     "FastBatchIterator",
     "NonFiniteLossError",
+    "OBJECTIVES",
+    "ShakingNet",
     "TensorBatches",
     "build_net",
     "fit_net",
+    "population_objective",
+    "population_scores",
     "predict",
     "resolve_device",
     "torch_seed",

@@ -27,12 +27,15 @@ class TensorBatches(Dataset):
         Rescaled to mean 1 so that the loss is an unbiased mini-batch estimate of the weighted
         mean over the whole set, whatever the absolute normalisation (cross-section, luminosity)
         of the weights.
+    normalize_weights : bool, default=True
+        False keeps the weights as given: objectives such as a significance need the yields
+        in expected events.
     """
 
-    def __init__(self, X, y=None, sample_weight=None):
+    def __init__(self, X, y=None, sample_weight=None, normalize_weights=True):
         self.X = X
         self.y = y
-        if sample_weight is not None:
+        if sample_weight is not None and normalize_weights:
             sample_weight = sample_weight / sample_weight.mean()
         self.sample_weight = sample_weight
 

@@ -259,6 +259,7 @@ def build_net(
     max_time: float | None = None,
     optimizer=FastAdamW,
     callbacks: Iterable = (),
+    net_class: type[EngineNet] | None = None,
     **kwargs,
 ) -> EngineNet:
     """Build the engine net; ``kwargs`` carry skorch's prefixed params (``module__*`` ...).
@@ -267,7 +268,8 @@ def build_net(
     (``'valid_loss'`` or ``'train_loss'``); with ``patience=None`` training runs all
     ``max_epochs``. ``lr_schedule`` is None, 'plateau' (halve on a plateau) or 'cosine'
     (cosine annealing over ``max_epochs``); ``max_time`` (seconds) ends training at the first
-    epoch boundary past it.
+    epoch boundary past it. ``net_class`` swaps the per-step algorithm (e.g. the gradient-free
+    :class:`~skhep_models.training.ShakingNet`) and keeps everything else.
     """
     callbacks = list(callbacks)
     if lr_schedule is not None:
@@ -297,9 +299,9 @@ def build_net(
     if verbose < 1:
         # PrintLog formats its table every epoch even when it prints nothing.
         kwargs.setdefault("callbacks__print_log", None)
-    return EngineNet(
+    return (net_class or EngineNet)(
         module,
-        criterion,
+        criterion=criterion,
         optimizer=optimizer,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,

@@ -1,0 +1,204 @@
+"""Gradient-free training: the engine's step replaced by a population "shake" of the weights.
+
+A shake draws ``population_size`` antithetic Gaussian perturbations of the flattened weights,
+scores every perturbed network on all training events at once (``torch.func.vmap`` over the
+one MLP), evaluates the objective for the whole population in a few vectorised tensor
+operations, and moves to the best of the population and of its rank-weighted recombination
+when that beats the current weights. The step size grows after a success and shrinks after a
+failure (Battiti & Tecchiolli's affine shaker, a (1 + lambda) evolution strategy with the
+success rule). The objectives need no gradient: ROC AUC, the best Asimov significance or AMS
+over cuts on the score, TMVA's separation power, or any callable.
+
+Everything else (history, early stopping on the validation objective with best-weight
+restore, time budget, progress output, seeding) is the engine's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.func import functional_call, vmap
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+
+from ._engine import EngineNet
+
+__all__ = ["OBJECTIVES", "ShakingNet", "population_objective", "population_scores"]
+
+OBJECTIVES = ("roc_auc", "significance", "ams", "separation")
+# Bound on the (copies x events x widest layer) activations held at once (~64 MB of float32).
+_MAX_ACTIVATIONS = 1 << 24
+_SEPARATION_BINS = 40  # TMVA's default, as skhep_models.metrics.separation_power
+_GROW, _SHRINK, _MIN_STEP = 1.25, 0.85, 1e-6
+
+
+def population_scores(module, thetas, X, widest_layer):
+    """Network outputs ``(P, n)`` for each row of flattened weights ``thetas`` ``(P, D)``."""
+    names, shapes, sizes = [], [], []
+    for name, p in module.named_parameters():
+        names.append(name)
+        shapes.append(p.shape)
+        sizes.append(p.numel())
+
+    def one(theta, x):
+        params = {n: t.view(s) for n, t, s in zip(names, theta.split(sizes), shapes)}
+        return functional_call(module, params, (x,))[:, 0]
+
+    batched = vmap(one, in_dims=(0, None))
+    chunk = max(256, _MAX_ACTIVATIONS // (len(thetas) * max(widest_layer, 1)))
+    with torch.no_grad():  # no gradients, and MLP's fused training path is not vmap-able
+        parts = [batched(thetas, X[i : i + chunk]) for i in range(0, len(X), chunk)]
+    return torch.cat(parts, dim=1)
+
+
+def _weighted_auc(scores, y, w):
+    """Weighted ROC AUC of every row of ``scores``; ties count one half, as in sklearn."""
+    sig = y > 0.5
+    s_sig, w_sig = scores[:, sig], w[sig]
+    s_bkg, order = torch.sort(scores[:, ~sig], dim=1)
+    cw = torch.nn.functional.pad(torch.cumsum(w[~sig][order], dim=1), (1, 0))
+    below = torch.gather(cw, 1, torch.searchsorted(s_bkg, s_sig, right=False))
+    upto = torch.gather(cw, 1, torch.searchsorted(s_bkg, s_sig, right=True))
+    return ((below + upto) * 0.5 * w_sig).sum(1) / (w_sig.sum() * w[~sig].sum())
+
+
+def _cut_yields(scores, y, w):
+    """Weighted signal and background passing each cut ``score >= t`` at distinct scores."""
+    s_sorted, order = torch.sort(scores, dim=1, descending=True)
+    ws = (w * (y > 0.5))[order]
+    wb = (w * (y <= 0.5))[order]
+    s_cum, b_cum = torch.cumsum(ws, 1), torch.cumsum(wb, 1)
+    # a cut lies between distinct scores: tied events pass or fail together
+    boundary = torch.ones_like(s_sorted, dtype=torch.bool)
+    boundary[:, :-1] = s_sorted[:, :-1] != s_sorted[:, 1:]
+    return s_cum, b_cum, boundary
+
+
+def _asimov(s, b):
+    ratio = s / b
+    z2 = 2 * ((s + b) * torch.log1p(ratio) - s)
+    z2 = torch.where(ratio < 1e-2, s * s / b * (1 - 2 * ratio / 3 + ratio**2 / 2), z2)
+    return torch.sqrt(torch.clamp(z2, min=0))
+
+
+def _best_significance(scores, y, w, b_reg):
+    s, b, boundary = _cut_yields(scores, y, w)
+    if b_reg is None:  # Asimov; a cut with no background is skipped (Z would be infinite)
+        z = torch.where(b > 0, _asimov(s, b.clamp(min=1e-30)), torch.zeros_like(s))
+    else:  # AMS: the Asimov form with b regularised
+        z = _asimov(s, b + b_reg)
+    return torch.where(boundary, z, torch.zeros_like(z)).max(1).values
+
+
+def _separation(scores, y, w):
+    lo = scores.min(1, keepdim=True).values
+    hi = scores.max(1, keepdim=True).values
+    span = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
+    idx = ((scores - lo) / span * _SEPARATION_BINS).long().clamp(0, _SEPARATION_BINS - 1)
+    sig = (y > 0.5).to(scores.dtype)
+    h = torch.zeros(len(scores), 2, _SEPARATION_BINS, dtype=scores.dtype, device=scores.device)
+    h[:, 1].scatter_add_(1, idx, (w * sig).expand_as(scores))
+    h[:, 0].scatter_add_(1, idx, (w * (1 - sig)).expand_as(scores))
+    p = h / h.sum(2, keepdim=True)
+    total = p.sum(1)
+    diff2 = (p[:, 1] - p[:, 0]) ** 2
+    sep = 0.5 * torch.where(total > 0, diff2 / total.clamp(min=1e-30), torch.zeros_like(total)).sum(1)
+    return torch.where(hi[:, 0] > lo[:, 0], sep, torch.zeros_like(sep))
+
+
+def population_objective(objective, scores, y, w, *, b_reg=10.0):
+    """The objective (to maximise) of every row of ``scores`` ``(P, n)``, shape ``(P,)``.
+
+    ``objective`` is one of :data:`OBJECTIVES` or a callable
+    ``f(y_true, score, sample_weight) -> float`` (numpy arrays; called once per row).
+    """
+    scores = scores.double()
+    w = torch.ones_like(y, dtype=torch.float64) if w is None else w.double()
+    if objective == "roc_auc":
+        return _weighted_auc(scores, y, w)
+    if objective == "significance":
+        return _best_significance(scores, y, w, None)
+    if objective == "ams":
+        return _best_significance(scores, y, w, b_reg)
+    if objective == "separation":
+        return _separation(scores, y, w)
+    y_np, w_np = y.cpu().numpy(), w.cpu().numpy()
+    values = [float(objective(y_np, row, w_np)) for row in scores.cpu().numpy()]
+    return torch.tensor(values, dtype=torch.float64)
+
+
+class ShakingNet(EngineNet):
+    """Engine net whose training step is a population shake instead of a gradient step.
+
+    The whole training set is one batch (``batch_size`` is set to its size); ``lr`` is the
+    initial step size (standard deviation of the perturbations, in weight units); the
+    recorded ``train_loss`` / ``valid_loss`` are ``-objective`` so that the engine's early
+    stopping (which minimises) keeps the weights with the best validation objective.
+    """
+
+    def __init__(self, module, criterion=torch.nn.Identity, *, objective="roc_auc",
+                 population_size=32, b_reg=10.0, widest_layer=1, **kwargs):  # fmt: skip
+        super().__init__(module, criterion, **kwargs)
+        self.objective = objective
+        self.population_size = population_size
+        self.b_reg = b_reg
+        self.widest_layer = widest_layer
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        # no gradients: the step size lives on the net; the optimizer skorch builds is unused
+        self.step_size_ = float(self.lr)
+        self.current_objective_ = None
+
+    def _objective_of(self, thetas, X, y, w):
+        scores = population_scores(self.module_, thetas, X, self.widest_layer)
+        return population_objective(self.objective, scores, y, w, b_reg=self.b_reg)
+
+    def train_step(self, batch, **fit_params):
+        X, y, w = batch
+        y = y.reshape(-1)
+        with torch.no_grad():
+            theta = parameters_to_vector(self.module_.parameters())
+            if self.current_objective_ is None:
+                self.current_objective_ = float(self._objective_of(theta[None], X, y, w)[0])
+            half = max(1, self.population_size // 2)
+            eps = torch.randn(half, theta.numel(), dtype=theta.dtype, device=theta.device)
+            eps = torch.cat([eps, -eps])  # antithetic pairs
+            candidates = theta + self.step_size_ * eps
+            values = self._objective_of(candidates, X, y, w)
+            # recombination: the perturbations weighted by their rank (an ES gradient step)
+            ranks = torch.argsort(torch.argsort(values)).to(theta.dtype)
+            weights = ranks / (len(ranks) - 1) - 0.5
+            direction = (weights[:, None] * eps).sum(0) / weights.abs().sum().clamp(min=1e-12)
+            combined = theta + self.step_size_ * math.sqrt(half) * direction
+            combined_value = float(self._objective_of(combined[None], X, y, w)[0])
+            best = int(torch.argmax(values))
+            best_theta, best_value = candidates[best], float(values[best])
+            if combined_value > best_value:
+                best_theta, best_value = combined, combined_value
+            if best_value >= self.current_objective_:
+                # equal counts as a move: cut-based objectives are flat between events, and
+                # drifting across a plateau is how the search finds its edge
+                vector_to_parameters(best_theta, self.module_.parameters())
+                if best_value > self.current_objective_:
+                    self.step_size_ *= _GROW
+                self.current_objective_ = best_value
+            else:
+                self.step_size_ = max(self.step_size_ * _SHRINK, _MIN_STEP)
+        loss = torch.tensor(-self.current_objective_, dtype=torch.float64)
+        return {"loss": loss, "y_pred": None}
+
+    def validation_step(self, batch, **fit_params):
+        X, y, w = batch
+        with torch.no_grad():
+            theta = parameters_to_vector(self.module_.parameters())
+            value = self._objective_of(theta[None], X, y.reshape(-1), w)[0]
+        return {"loss": -value, "y_pred": None}
+
+    def on_epoch_end(self, net, **kwargs):
+        row = self.history[-1]
+        for prefix in ("train", "valid"):
+            if f"{prefix}_loss" in row:
+                self.history.record(f"{prefix}_objective", -row[f"{prefix}_loss"])
+        self.history.record("step_size", self.step_size_)
+
