@@ -39,16 +39,45 @@ def population_scores(module, thetas, X, widest_layer):
         names.append(name)
         shapes.append(p.shape)
         sizes.append(p.numel())
-
-    def one(theta, x):
-        params = {n: t.view(s) for n, t, s in zip(names, theta.split(sizes), shapes)}
-        return functional_call(module, params, (x,))[:, 0]
-
-    batched = vmap(one, in_dims=(0, None))
     chunk = max(256, _MAX_ACTIVATIONS // (len(thetas) * max(widest_layer, 1)))
+    layers = list(module.children())
+    plain = all(isinstance(m, torch.nn.Linear) or type(m) in _ELEMENTWISE for m in layers)
     with torch.no_grad():  # no gradients, and MLP's fused training path is not vmap-able
-        parts = [batched(thetas, X[i : i + chunk]) for i in range(0, len(X), chunk)]
+        pieces = thetas.split(sizes, dim=1)
+        if plain:  # Linear + activation only: batched matrix products, ~10x vmap's speed
+            params = {n: t.reshape(len(thetas), *s) for n, t, s in zip(names, pieces, shapes)}
+            forward = lambda x: _batched_plain_forward(module, params, x)  # noqa: E731
+        else:
+
+            def one(theta, x):
+                p = {n: t.view(s) for n, t, s in zip(names, theta.split(sizes), shapes)}
+                return functional_call(module, p, (x,))[:, 0]
+
+            forward = lambda x: vmap(one, in_dims=(0, None))(thetas, x)  # noqa: E731
+        parts = [forward(X[i : i + chunk]) for i in range(0, len(X), chunk)]
     return torch.cat(parts, dim=1)
+
+
+_ELEMENTWISE = (
+    torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.ELU, torch.nn.SELU,
+    torch.nn.GELU, torch.nn.SiLU, torch.nn.LeakyReLU, torch.nn.Identity,
+)  # fmt: skip
+
+
+def _batched_plain_forward(module, params, x):
+    h = x
+    for name, layer in module.named_children():
+        if isinstance(layer, torch.nn.Linear):
+            w, b = params[f"{name}.weight"], params[f"{name}.bias"]
+            if h.dim() == 2:  # the events are shared: one GEMM for every copy's first layer
+                n_copies, n_out = w.shape[:2]
+                h = (h @ w.reshape(-1, w.shape[-1]).T).view(len(h), n_copies, n_out)
+                h = h.transpose(0, 1) + b[:, None, :]
+            else:
+                h = torch.baddbmm(b[:, None, :], h, w.transpose(1, 2))
+        else:
+            h = layer.forward(h)
+    return h[..., 0]
 
 
 def _weighted_auc(scores, y, w):
