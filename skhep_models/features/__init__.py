@@ -7,8 +7,13 @@ LorentzInvariants
     delta R, ...) to the input columns, from (E, px, py, pz) or (pt, eta, phi[, m]) columns;
     the defaults read the CMS dielectron / dimuon open-data column names.
     ``INVARIANTS`` lists the names it can append.
+SeparationPowerSelector
+    Ranks the input variables by TMVA's separation power <S^2> (with event weights), drops
+    the less separating of each strongly correlated pair, and keeps the best ``n_features``;
+    ``dropped_`` records why each removed variable went.
 """
 
 from ._lorentz import INVARIANTS, LorentzInvariants
+from ._selection import SeparationPowerSelector
 
-__all__ = ["INVARIANTS", "LorentzInvariants"]
+__all__ = ["INVARIANTS", "LorentzInvariants", "SeparationPowerSelector"]

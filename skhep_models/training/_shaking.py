@@ -65,19 +65,22 @@ _ELEMENTWISE = (
 
 
 def _batched_plain_forward(module, params, x):
-    h = x
+    """Outputs ``(P, n)`` of P plain MLPs; activations kept as ``(n, P, width)`` throughout."""
+    h = x  # (n, features), shared by every copy
     for name, layer in module.named_children():
         if isinstance(layer, torch.nn.Linear):
-            w, b = params[f"{name}.weight"], params[f"{name}.bias"]
-            if h.dim() == 2:  # the events are shared: one GEMM for every copy's first layer
-                n_copies, n_out = w.shape[:2]
-                h = (h @ w.reshape(-1, w.shape[-1]).T).view(len(h), n_copies, n_out)
-                h = h.transpose(0, 1) + b[:, None, :]
+            w, b = params[f"{name}.weight"], params[f"{name}.bias"]  # (P, out, in), (P, out)
+            if h.dim() == 2:  # one GEMM for every copy's first layer, bias folded in
+                ones = torch.ones(len(h), 1, dtype=h.dtype, device=h.device)
+                wb = torch.cat([w, b[:, :, None]], dim=2).reshape(-1, w.shape[2] + 1)
+                h = (torch.cat([h, ones], dim=1) @ wb.T).view(len(h), *w.shape[:2])
             else:
-                h = torch.baddbmm(b[:, None, :], h, w.transpose(1, 2))
+                h = torch.einsum("npi,poi->npo", h, w) + b
+        elif isinstance(layer, torch.nn.Tanh):
+            h = h.tanh_()
         else:
             h = layer.forward(h)
-    return h[..., 0]
+    return h[..., 0].T
 
 
 def _weighted_auc(scores, y, w):

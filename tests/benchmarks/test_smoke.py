@@ -57,3 +57,15 @@ def test_parameterized_comparison_quick_run_writes_tables_and_plots(tmp_path, ca
     assert table.groupby("method")["mass"].nunique().eq(5).all() and table["method"].nunique() == 6
     assert len(aucs) == 2
     assert {"auc_vs_mass.png", "roc_500_1000.png"} <= {p.name for p in tmp_path.iterdir()}
+
+
+@pytest.mark.slow
+def test_shaking_quick_run_on_the_real_samples(shared_data, capsys):
+    table, speed = _load("shaking").main(["--quick", "--data", str(shared_data)])
+    out = capsys.readouterr().out
+    assert "### One population evaluation" in out and "### Targets" in out
+    assert set(table["sample"]) == {"UCI HIGGS", "ATLAS H->tautau"}
+    assert table["test AUC"].between(0.5, 1).all()
+    # AMS only where there are physics weights
+    assert table.loc[table["sample"] == "ATLAS H->tautau", "AMS"].notna().all()
+    assert set(speed) == {"vectorised population", "naive loop + roc_auc_score"}

@@ -28,3 +28,18 @@ def test_ship_style_pipeline_on_real_higgs(shared_data, tmp_path, capsys):
     assert out.exists()
     # even 3 epochs learn something on HIGGS; the two AUCs are printed side by side
     assert 0.6 < result["auc"] <= 1 and 0.6 < result["xgb_auc"] <= 1
+
+
+@pytest.mark.slow
+def test_shaking_grid_search_on_real_higgs(shared_data, capsys):
+    result = _load("shaking_grid_search").main(
+        ["--data", str(shared_data), "--shakes", "2", "3", "--restarts", "1", "--train-events", "600"]
+    )
+    printed = capsys.readouterr().out
+    assert "| hidden layers | shakes | mean CV AUC | std | mean fit time [s] | rank |" in printed
+    for hidden in ("(3,)", "(25,)"):
+        for shakes in (2, 3):
+            assert f"| {hidden} | {shakes} |" in printed
+    assert "test AUC" in printed and "SeparationPowerSelector kept" in printed
+    assert len(result["cv_results"]) == 4
+    assert 0 <= result["test_auc"] <= 1
