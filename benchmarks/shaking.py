@@ -83,7 +83,7 @@ def network_pipeline(model, atlas):
 
 
 def models(hidden, quick, atlas):
-    shakes = dict(n_shakes=5, n_restarts=1) if quick else dict(n_shakes=300, n_restarts=3)
+    shakes = dict(n_shakes=5, n_restarts=1) if quick else dict(n_shakes=1000, n_restarts=3)
     common = dict(hidden_layer_sizes=(hidden,), activation="tanh", random_state=0)
     out = {
         "AUC shaking (objective AUC)": AUCShakingClassifier(**common, objective="roc_auc",
