@@ -10,8 +10,9 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..utils._targets import binary_target
 
 __all__ = ["HistAdaBoostClassifier", "MARGIN_CLIP"]
 
@@ -281,21 +282,11 @@ class HistAdaBoostClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=[np.float32, np.float64], ensure_all_finite="allow-nan"
         )
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        name = type(self).__name__
-        if len(self.classes_) > 2:
-            raise ValueError(
-                f"Only binary classification is supported. {name} minimises the two-class "
-                f"exponential loss but y has {len(self.classes_)} classes "
-                f"({self.classes_.tolist()[:10]}). Wrap it in OneVsRestClassifier or use "
-                "xgboost_model() for several classes."
-            )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{name} needs two classes to train, but y has only one class "
-                f"({self.classes_.tolist()[0]!r})."
-            )
+        self.classes_, is_signal = binary_target(
+            y, type(self).__name__, does="minimises the two-class exponential loss",
+            hint="Wrap it in OneVsRestClassifier or use xgboost_model() for several classes.",
+        )  # fmt: skip
+        y_index = is_signal.astype(np.int64)
         sample_weight = self._event_weights(sample_weight, X, y_index)
         y_signed = 2.0 * y_index - 1.0
 

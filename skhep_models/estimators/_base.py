@@ -14,11 +14,11 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
 from ..training import TensorBatches, build_net, fit_net, predict, resolve_device
+from ..utils._targets import binary_target
 from ..training._engine import LR_SCHEDULES
 
 # skopt cannot search tuples, so depth and the first widths are also flat integer parameters.
@@ -183,21 +183,8 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _binary_target(self, y):
         """Set ``classes_`` and return the signal mask (``classes_[1]``) of a binary ``y``."""
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        name = type(self).__name__
-        if len(self.classes_) > 2:
-            raise ValueError(
-                f"Only binary classification is supported: {name} separates signal from "
-                f"background, but y has {len(self.classes_)} classes "
-                f"{self.classes_.tolist()[:10]} ({type_of_target(y)})."
-            )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_.tolist()[0]!r}): {name} needs both "
-                "signal and background events."
-            )
-        return y == self.classes_[1]
+        self.classes_, is_signal = binary_target(y, type(self).__name__)
+        return is_signal
 
     def _fit_standardizer(self, X):
         """Learn ``x_mean_`` / ``x_scale_`` (identity unless ``standardize``); return scaled X."""

@@ -17,6 +17,7 @@ from torch import nn
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
 from ..training import OBJECTIVES, ShakingNet, build_net, fit_net, predict
 from ..training import resolve_device
+from ..utils._targets import check_class_weight_totals
 from ._base import NeuralEstimatorBase, _as_tensor, _positive_int, _UNIT_PARAMS
 
 __all__ = ["AUCShakingClassifier"]
@@ -228,13 +229,7 @@ default='roc_auc'
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, y_numeric=False)
         is_signal = self._binary_target(y)
-        if sample_weight is not None:
-            for cls, rows in zip(self.classes_.tolist(), (~is_signal, is_signal)):
-                if not sample_weight[rows].sum() > 0:
-                    raise ValueError(
-                        f"The events of class {cls!r} all have zero sample_weight: the "
-                        "objective needs signal and background weight."
-                    )
+        check_class_weight_totals(sample_weight, is_signal, self.classes_, "the objective")
         rng = check_random_state(self.random_state)
         self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         self.device_ = resolve_device(self.device)

@@ -9,7 +9,6 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
@@ -18,6 +17,7 @@ from sklearn.utils.validation import (
 )
 
 from ..metrics import separation_power
+from ..utils._targets import binary_target, check_class_weight_totals
 
 __all__ = ["SeparationPowerSelector"]
 
@@ -174,16 +174,15 @@ class SeparationPowerSelector(SelectorMixin, BaseEstimator):
         self : SeparationPowerSelector
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
-        is_signal = self._binary_target(y)
+        self.classes_, is_signal = binary_target(
+            y, "SeparationPowerSelector",
+            does="ranks features by how well they separate signal from background",
+            hint="Encode y as signal (1) versus background (0).",
+        )  # fmt: skip
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        for cls, rows in zip(self.classes_.tolist(), (~is_signal, is_signal)):
-            if not sample_weight[rows].sum() > 0:
-                raise ValueError(
-                    f"The events of class {cls!r} all have zero sample_weight: the "
-                    "separation power needs signal and background weight."
-                )
+        check_class_weight_totals(sample_weight, is_signal, self.classes_, "the separation power")
 
         self.separation_ = _separations(X, is_signal, sample_weight, self.bins)
         order = np.argsort(-self.separation_, kind="stable")
@@ -224,24 +223,6 @@ class SeparationPowerSelector(SelectorMixin, BaseEstimator):
         if self.n_features is not None and len(kept) >= self.n_features:
             return f"beyond n_features={self.n_features}"
         return None
-
-    def _binary_target(self, y):
-        """Set ``classes_`` and return the signal mask (``classes_[1]``) of a binary ``y``."""
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) > 2:
-            raise ValueError(
-                "SeparationPowerSelector ranks features by how well they separate signal "
-                f"from background and needs two classes, but y has {len(self.classes_)} "
-                f"classes {self.classes_.tolist()[:10]} ({type_of_target(y)}). Encode y as "
-                "signal (1) versus background (0)."
-            )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_.tolist()[0]!r}): "
-                "SeparationPowerSelector needs both signal and background events."
-            )
-        return y == self.classes_[1]
 
     def transform(self, X):
         """Keep the selected columns of ``X``.
