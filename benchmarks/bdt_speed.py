@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import sklearn
 import xgboost
 from sklearn.datasets import make_classification
@@ -46,6 +45,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from skhep_models.baselines import adaboost_bdt, xgboost_model
+from skhep_models.io import read_higgs_uci
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -116,12 +116,11 @@ def benchmark(title, X_train, X_test, y_train, y_test, args):
 
 
 def load_higgs(folder):
-    """The UCI HIGGS rows: column 0 is the label, tab separated, no header."""
-    train, test = (
-        pd.read_csv(folder / f"lightgbm_binary.{part}.tsv", sep="\t", header=None).to_numpy()
-        for part in ("train", "test")
+    """The UCI HIGGS training and test rows as arrays."""
+    (X_train, y_train), (X_test, y_test) = (
+        read_higgs_uci(folder / f"lightgbm_binary.{part}.tsv") for part in ("train", "test")
     )
-    return train[:, 1:], test[:, 1:], train[:, 0].astype(int), test[:, 0].astype(int)
+    return X_train.to_numpy(), X_test.to_numpy(), y_train, y_test
 
 
 def main(argv=None):

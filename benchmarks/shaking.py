@@ -40,24 +40,19 @@ from sklearn.preprocessing import StandardScaler
 
 from skhep_models import AUCShakingClassifier, ParameterizedNNClassifier
 from skhep_models.baselines import xgboost_model
-from skhep_models.io import read_csv
+from skhep_models.io import read_csv, read_higgs_uci
 from skhep_models.metrics import best_significance
 from skhep_models.nn import MLP
 from skhep_models.training import population_objective, population_scores
 
 REPO = Path(__file__).resolve().parents[1]
-HIGGS_COLUMNS = ["label", *[f"f{i}" for i in range(28)]]
 # HiggsML 2014 training set: sums of the weights per class (Adam-Bourdarios et al. 2014)
 ATLAS_TOTALS = {1: 691.988607712, 0: 410999.847322}
 
 
 def load_higgs(data):
-    parts = []
-    for part in ("train", "test"):
-        df = read_csv(data / "higgs_uci" / f"lightgbm_binary.{part}.tsv", sep="\t", header=None,
-                      names=HIGGS_COLUMNS)  # fmt: skip
-        parts.append((df.drop(columns="label"), df["label"].to_numpy(int), None))
-    return parts
+    files = (data / "higgs_uci" / f"lightgbm_binary.{part}.tsv" for part in ("train", "test"))
+    return [(*read_higgs_uci(path), None) for path in files]
 
 
 def load_atlas(data, test_fraction=0.3):

@@ -32,24 +32,15 @@ from sklearn.pipeline import Pipeline
 
 from skhep_models import AUCShakingClassifier
 from skhep_models.features import SeparationPowerSelector
-from skhep_models.io import read_csv
+from skhep_models.io import read_higgs_uci
 from skhep_models.metrics import roc_auc_hep, roc_auc_hep_scorer
 
 REPO = Path(__file__).resolve().parents[1]
-# UCI HIGGS (Baldi, Sadowski, Whiteson 2014): 21 low-level features (the lepton, the missing
-# transverse energy, four jets with b-tags) and 7 high-level invariant masses.
-HIGGS_FEATURES = [
-    "lepton_pt", "lepton_eta", "lepton_phi", "met", "met_phi",
-    *[f"jet{i}_{v}" for i in range(1, 5) for v in ("pt", "eta", "phi", "btag")],
-    "m_jj", "m_jjj", "m_lv", "m_jlv", "m_bb", "m_wbb", "m_wwbb",
-]  # fmt: skip
 
 
 def load_higgs(data_dir: Path, part: str, n_events=None):
     """Features (DataFrame) and labels (1 = signal) of the train or test file."""
-    path = data_dir / "higgs_uci" / f"lightgbm_binary.{part}.tsv"
-    df = read_csv(path, sep="\t", header=None, names=["label", *HIGGS_FEATURES], nrows=n_events)
-    return df[HIGGS_FEATURES], df["label"].to_numpy(dtype=int)
+    return read_higgs_uci(data_dir / "higgs_uci" / f"lightgbm_binary.{part}.tsv", n_events)
 
 
 def shaking_pipeline(n_restarts=3, random_state=0):

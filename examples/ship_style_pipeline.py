@@ -32,19 +32,15 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skhep_models import ParameterizedNNClassifier  # noqa: E402
 from skhep_models.baselines import xgboost_model  # noqa: E402
-from skhep_models.io import read_csv  # noqa: E402
+from skhep_models.io import read_higgs_uci  # noqa: E402
 from skhep_models.metrics import background_rejection_at, threshold_at_signal_efficiency  # noqa: E402
 from skhep_models.plotting import loss_curve, roc_curves  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-# UCI HIGGS: label, 21 low-level features (lepton, missing ET, 4 jets), 7 high-level masses
-HIGGS_COLUMNS = ["label", *[f"low_{i}" for i in range(21)], *[f"high_{i}" for i in range(7)]]
 
 
 def load_higgs(data_dir: Path, part: str):
-    path = data_dir / "higgs_uci" / f"lightgbm_binary.{part}.tsv"
-    df = read_csv(path, sep="\t", header=None, names=HIGGS_COLUMNS)
-    return df.drop(columns="label"), df["label"].to_numpy(dtype=int)
+    return read_higgs_uci(data_dir / "higgs_uci" / f"lightgbm_binary.{part}.tsv")
 
 
 def ship_pipeline(max_epochs=100, random_state=0):

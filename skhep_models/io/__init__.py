@@ -17,6 +17,8 @@ read_root, iterate_root
 read_csv, iterate_csv
     A CSV file through :func:`pandas.read_csv`, whole or in chunks, parsing
     only the requested columns.
+read_higgs_uci
+    The UCI HIGGS rows (label, then ``HIGGS_UCI_FEATURES``) as ``(X, y)``.
 
 Cleaning
 --------
@@ -27,6 +29,15 @@ clean_events
 """
 
 from ._cleaning import clean_events
+from ._higgs import HIGGS_UCI_FEATURES, read_higgs_uci
 from ._readers import iterate_csv, iterate_root, read_csv, read_root
 
-__all__ = ["clean_events", "iterate_csv", "iterate_root", "read_csv", "read_root"]
+__all__ = [
+    "HIGGS_UCI_FEATURES",
+    "clean_events",
+    "iterate_csv",
+    "iterate_root",
+    "read_csv",
+    "read_higgs_uci",
+    "read_root",
+]

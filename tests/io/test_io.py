@@ -487,3 +487,25 @@ def test_real_csv_clean_events(zmumu_2011, capsys):
         "0 duplicated (Run, Event), 10851 out"
     )
     assert out.attrs["clean_events"]["n_out"] == 10_851
+
+
+def test_read_higgs_uci_names_features_and_splits_the_label(tmp_path):
+    from skhep_models.io import HIGGS_UCI_FEATURES, read_higgs_uci
+
+    rows = [[1, *range(28)], [0, *range(100, 128)], [1, *range(200, 228)]]
+    path = tmp_path / "higgs.tsv"
+    path.write_text("\n".join("\t".join(map(str, r)) for r in rows) + "\n")
+    X, y = read_higgs_uci(path)
+    assert list(X.columns) == HIGGS_UCI_FEATURES and len(HIGGS_UCI_FEATURES) == 28
+    assert y.tolist() == [1, 0, 1]
+    assert X["lepton_pt"].tolist() == [0, 100, 200] and X["m_wwbb"].tolist() == [27, 127, 227]
+    X2, y2 = read_higgs_uci(path, n_events=2)
+    assert len(X2) == 2 and y2.tolist() == [1, 0]
+
+
+def test_read_higgs_uci_on_the_real_sample(shared_data):
+    from skhep_models.io import read_higgs_uci
+
+    X, y = read_higgs_uci(shared_data / "higgs_uci" / "lightgbm_binary.train.tsv")
+    assert X.shape == (7000, 28) and set(np.unique(y)) == {0, 1}
+    assert (X["lepton_pt"] > 0).all()
