@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ..utils._targets import check_class_weight_totals
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
     NEURAL_PARAMS_DOC,
@@ -272,12 +273,8 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
             return sample_weight
         w = np.ones(len(is_signal), np.float32) if sample_weight is None else sample_weight
         if self.class_weight == "balanced":
+            check_class_weight_totals(w, is_signal, self.classes_, "class_weight='balanced'")
             totals = np.array([w[~is_signal].sum(), w[is_signal].sum()], dtype=np.float64)
-            if np.any(totals <= 0):
-                raise ValueError(
-                    "class_weight='balanced' needs a positive total sample_weight in each class; "
-                    f"got background {totals[0]:g}, signal {totals[1]:g}."
-                )
             per_class = totals.sum() / (2 * totals)
         else:
             unknown = set(self.class_weight) - set(self.classes_.tolist())

@@ -225,3 +225,9 @@ def test_pickle_round_trip(fitted, data):
     X, _ = data
     clone = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(clone.predict_proba(X, mass=1.5), fitted.predict_proba(X, mass=1.5))
+
+
+def test_balanced_class_weight_needs_weight_in_both_classes(data):
+    X, y = data
+    with pytest.raises(ValueError, match="class 1 all have zero sample_weight: class_weight='balanced'"):
+        ParameterizedNNClassifier(**FAST, class_weight="balanced").fit(X, y, sample_weight=np.where(y == 1, 0.0, 1.0))
