@@ -5,6 +5,17 @@ The neural estimators wrap PyTorch through skorch and share one training engine
 """
 
 from ._version import __version__
-from .estimators import AUCShakingClassifier, ParameterizedNNClassifier, ShallowMassRegressor
+from .estimators import (
+    AUCShakingClassifier,
+    ParameterizedNNClassifier,
+    RecoilDNNRegressor,
+    ShallowMassRegressor,
+)
 
-__all__ = ["AUCShakingClassifier", "ParameterizedNNClassifier", "ShallowMassRegressor", "__version__"]
+__all__ = [
+    "AUCShakingClassifier",
+    "ParameterizedNNClassifier",
+    "RecoilDNNRegressor",
+    "ShallowMassRegressor",
+    "__version__",
+]

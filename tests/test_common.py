@@ -70,7 +70,8 @@ def _expected_failed_checks(estimator):
 def test_discovery_finds_the_estimators():
     names = {name for name, _ in all_estimators()}
     assert {
-        "ShallowMassRegressor", "ParameterizedNNClassifier", "LorentzInvariants", "HistAdaBoostClassifier"
+        "ShallowMassRegressor", "ParameterizedNNClassifier", "RecoilDNNRegressor", "LorentzInvariants",
+        "HistAdaBoostClassifier",
     } <= names
 
 

@@ -2,6 +2,13 @@
 
 from ._mass import ShallowMassRegressor, make_seed_mass_pipeline
 from ._parameterized import ParameterizedNNClassifier
+from ._recoil import RecoilDNNRegressor
 from ._shaking import AUCShakingClassifier
 
-__all__ = ["AUCShakingClassifier", "ParameterizedNNClassifier", "ShallowMassRegressor", "make_seed_mass_pipeline"]
+__all__ = [
+    "AUCShakingClassifier",
+    "ParameterizedNNClassifier",
+    "RecoilDNNRegressor",
+    "ShallowMassRegressor",
+    "make_seed_mass_pipeline",
+]

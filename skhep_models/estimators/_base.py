@@ -236,6 +236,11 @@ class NeuralEstimatorBase(BaseEstimator):
         self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         self.device_ = resolve_device(self.device)
         train_idx, valid_idx = self._split(len(X), rng, stratify)
+        if self.batch_norm and len(X[train_idx]) < 2:
+            raise ValueError(
+                "batch_norm=True needs at least 2 training events (BatchNorm normalises over "
+                "the batch); give more events or set batch_norm=False."
+            )
 
         train = self._batches(X, Y, sample_weight, train_idx)
         valid = None if valid_idx is None else self._batches(X, Y, sample_weight, valid_idx)
@@ -282,9 +287,13 @@ class NeuralEstimatorBase(BaseEstimator):
         best = getattr(stopper, "best_epoch_", 0)
         self.best_epoch_ = int(best) if best else self.n_iter_
 
-    def _raw_predict(self, X):
+    def _raw_predict(self, X, *, standardize=False):
+        """Network outputs for X (checked; standardised with ``x_mean_`` / ``x_scale_`` if asked)."""
         check_is_fitted(self)
-        return predict(self.net_, _as_tensor(self._validate_predict_data(X)))
+        X = self._validate_predict_data(X)
+        if standardize:
+            X = self._standardize(X)
+        return predict(self.net_, _as_tensor(X))
 
 
 def _as_tensor(a):

@@ -318,9 +318,7 @@ default='roc_auc'
 
     def decision_function(self, X):
         """Calibrated logit of the network output (larger is more signal-like), (n_samples,)."""
-        check_is_fitted(self)
-        X = self._standardize(self._validate_predict_data(X))
-        score = predict(self.net_, _as_tensor(X))[:, 0].astype(np.float64)
+        score = self._raw_predict(X, standardize=True)[:, 0].astype(np.float64)
         slope, intercept = self.calibration_
         return slope * score + intercept
 

@@ -8,8 +8,6 @@ zero-copy slices of the permuted tensors.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch.utils.data import Dataset
 
@@ -55,15 +53,32 @@ class FastBatchIterator:
     With ``shuffle=True`` the permutation is drawn from torch's global CPU generator, which the
     engine seeds (inside ``torch.random.fork_rng``) from the estimator's ``random_state``; it is
     drawn on the CPU so the batch order does not depend on the device.
+
+    ``min_last_batch``: a final batch smaller than this joins the one before it. BatchNorm in
+    training mode cannot normalise a batch of one event; the engine sets 2 for such networks,
+    so no event is dropped.
     """
 
-    def __init__(self, dataset: TensorBatches, batch_size: int = 32, shuffle: bool = False):
+    def __init__(
+        self,
+        dataset: TensorBatches,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        min_last_batch: int = 1,
+    ):
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
+        self.min_last_batch = int(min_last_batch)
+
+    def _starts(self, n):
+        starts = list(range(0, n, self.batch_size))
+        if len(starts) > 1 and n - starts[-1] < self.min_last_batch:
+            starts.pop()
+        return starts
 
     def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return len(self._starts(len(self.dataset)))
 
     def __iter__(self):
         tensors = self.dataset.tensors()
@@ -72,9 +87,8 @@ class FastBatchIterator:
             perm = torch.randperm(n).to(tensors[0].device)
             tensors = tuple(None if t is None else t.index_select(0, perm) for t in tensors)
         X, y, w = tensors
-        bs = self.batch_size
-        for start in range(0, n, bs):
-            stop = start + bs
+        starts = self._starts(n)
+        for start, stop in zip(starts, [*starts[1:], n]):
             yield (
                 X[start:stop],
                 None if y is None else y[start:stop],

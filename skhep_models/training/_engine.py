@@ -296,6 +296,8 @@ def build_net(
     if device != "mps" and optimizer in (torch.optim.Adam, torch.optim.AdamW):
         # One fused kernel for all parameters: ~1.6x the throughput at batch 32.
         kwargs.setdefault("optimizer__fused", True)
+    if kwargs.get("module__batch_norm"):
+        kwargs.setdefault("iterator_train__min_last_batch", 2)
     if verbose < 1:
         # PrintLog formats its table every epoch even when it prints nothing.
         kwargs.setdefault("callbacks__print_log", None)

@@ -56,6 +56,16 @@ class TestFastBatchIterator:
         for xb, yb, wb in batches:
             assert torch.equal(yb, xb * 2) and wb is None
 
+    def test_a_too_small_last_batch_joins_the_previous_one(self):
+        X = torch.arange(9.0).reshape(-1, 1)
+        plain = FastBatchIterator(TensorBatches(X), batch_size=4)
+        assert [len(b[0]) for b in plain] == [4, 4, 1]
+        merged = FastBatchIterator(TensorBatches(X), batch_size=4, min_last_batch=2)
+        assert [len(b[0]) for b in merged] == [4, 5] and len(merged) == 2
+        assert torch.equal(torch.cat([b[0] for b in merged]), X)
+        single = FastBatchIterator(TensorBatches(X[:1]), batch_size=4, min_last_batch=2)
+        assert [len(b[0]) for b in single] == [1]  # nothing to join: the caller must refuse
+
     def test_shuffles_differently_each_epoch_and_not_without_shuffle(self):
         X = torch.arange(100.0).reshape(-1, 1)
         torch.manual_seed(0)
