@@ -1,9 +1,9 @@
 """Gradient-free training: the engine's step replaced by a population "shake" of the weights.
 
 A shake draws ``population_size`` antithetic Gaussian perturbations of the flattened weights,
-scores every perturbed network on all training events at once (``torch.func.vmap`` over the
-one MLP), evaluates the objective for the whole population in a few vectorised tensor
-operations, and moves to the best of the population and of its rank-weighted recombination
+scores every perturbed network on all training events at once (batched matrix products over
+cache-sized slices of events; ``torch.func.vmap`` for modules other than plain MLPs),
+evaluates the objective for the whole population in a few vectorised tensor operations, and moves to the best of the population and of its rank-weighted recombination
 when that beats the current weights. The step size grows after a success and shrinks after a
 failure (Battiti & Tecchiolli's affine shaker, a (1 + lambda) evolution strategy with the
 success rule). The objectives need no gradient: ROC AUC, the best Asimov significance or AMS
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch.func import functional_call, vmap
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
@@ -28,6 +29,8 @@ __all__ = ["OBJECTIVES", "ShakingNet", "population_objective", "population_score
 OBJECTIVES = ("roc_auc", "significance", "ams", "separation")
 # Bound on the (copies x events x widest layer) activations held at once (~64 MB of float32).
 _MAX_ACTIVATIONS = 1 << 24
+# Activations per slice of events in the plain forward pass (~2 MB of float32: cache-resident).
+_CACHE_ACTIVATIONS = 1 << 19
 _SEPARATION_BINS = 40  # TMVA's default, as skhep_models.metrics.separation_power
 _GROW, _SHRINK, _MIN_STEP = 1.25, 0.85, 1e-6
 
@@ -39,22 +42,20 @@ def population_scores(module, thetas, X, widest_layer):
         names.append(name)
         shapes.append(p.shape)
         sizes.append(p.numel())
-    chunk = max(256, _MAX_ACTIVATIONS // (len(thetas) * max(widest_layer, 1)))
     layers = list(module.children())
     plain = all(isinstance(m, torch.nn.Linear) or type(m) in _ELEMENTWISE for m in layers)
     with torch.no_grad():  # no gradients, and MLP's fused training path is not vmap-able
         pieces = thetas.split(sizes, dim=1)
         if plain:  # Linear + activation only: batched matrix products, ~10x vmap's speed
             params = {n: t.reshape(len(thetas), *s) for n, t, s in zip(names, pieces, shapes)}
-            forward = lambda x: _batched_plain_forward(module, params, x)  # noqa: E731
-        else:
+            return _batched_plain_forward(module, params, X, widest_layer)
+        chunk = max(256, _MAX_ACTIVATIONS // (len(thetas) * max(widest_layer, 1)))
 
-            def one(theta, x):
-                p = {n: t.view(s) for n, t, s in zip(names, theta.split(sizes), shapes)}
-                return functional_call(module, p, (x,))[:, 0]
+        def one(theta, x):
+            p = {n: t.view(s) for n, t, s in zip(names, theta.split(sizes), shapes)}
+            return functional_call(module, p, (x,))[:, 0]
 
-            forward = lambda x: vmap(one, in_dims=(0, None))(thetas, x)  # noqa: E731
-        parts = [forward(X[i : i + chunk]) for i in range(0, len(X), chunk)]
+        parts = [vmap(one, in_dims=(0, None))(thetas, X[i : i + chunk]) for i in range(0, len(X), chunk)]
     return torch.cat(parts, dim=1)
 
 
@@ -64,39 +65,93 @@ _ELEMENTWISE = (
 )  # fmt: skip
 
 
-def _batched_plain_forward(module, params, x):
-    """Outputs ``(P, n)`` of P plain MLPs; activations kept as ``(n, P, width)`` throughout."""
-    h = x  # (n, features), shared by every copy
+def _batched_plain_forward(module, params, X, widest_layer):
+    """Outputs ``(P, n)`` of P plain MLPs, in slices of events small enough for the cache.
+
+    Activations are laid out ``(P, width, events)``: the first layer of every copy is one
+    GEMM on the shared events, later layers one batched GEMM each, and no layout change is
+    needed between them. Slices of ~2 MB of activations stay in the CPU cache through the
+    GEMM, the activation and the next layer: 5x faster than whole-array passes, which are
+    bound by memory bandwidth (the first layer's K is only the number of features).
+    """
+    P = next(iter(params.values())).shape[0]
+    steps = []  # (weight (P, out, in), bias (P, out, 1)) or an activation module
     for name, layer in module.named_children():
         if isinstance(layer, torch.nn.Linear):
-            w, b = params[f"{name}.weight"], params[f"{name}.bias"]  # (P, out, in), (P, out)
-            if h.dim() == 2:  # one GEMM for every copy's first layer, bias folded in
-                ones = torch.ones(len(h), 1, dtype=h.dtype, device=h.device)
-                wb = torch.cat([w, b[:, :, None]], dim=2).reshape(-1, w.shape[2] + 1)
-                h = (torch.cat([h, ones], dim=1) @ wb.T).view(len(h), *w.shape[:2])
-            else:
-                h = torch.einsum("npi,poi->npo", h, w) + b
-        elif isinstance(layer, torch.nn.Tanh):
-            h = h.tanh_()
+            steps.append((params[f"{name}.weight"], params[f"{name}.bias"][:, :, None]))
         else:
-            h = layer.forward(h)
-    return h[..., 0].T
+            steps.append(layer)
+    (w0, b0), rest = steps[0], steps[1:]
+    w0, b0 = w0.reshape(-1, w0.shape[2]), b0.reshape(-1, 1)  # every copy's first layer stacked
+    out = X.new_empty((P, len(X)))
+    XT = X.T
+    chunk = max(64, _CACHE_ACTIVATIONS // (P * max(widest_layer, 1)))
+    for i in range(0, len(X), chunk):
+        x = XT[:, i : i + chunk]
+        h = torch.addmm(b0, w0, x).view(P, -1, x.shape[1])
+        for step in rest:
+            if isinstance(step, tuple):
+                h = torch.baddbmm(step[1], step[0], h)
+            elif isinstance(step, torch.nn.Tanh):
+                h = h.tanh_()
+            else:
+                h = step.forward(h)
+        out[:, i : i + chunk] = h[:, 0, :]
+    return out
+
+
+def _sort_rows(scores, descending=False):
+    """``torch.sort(scores, dim=1)`` (values, indices); on the CPU by numpy's argsort, whose
+    SIMD quicksort is ~5x faster here. Ties may come out in any order (callers group them)."""
+    if scores.device.type != "cpu":
+        return torch.sort(scores, dim=1, descending=descending)
+    keys = scores.numpy()
+    order = torch.from_numpy(np.argsort(-keys if descending else keys, axis=1))
+    return torch.gather(scores, 1, order), order
 
 
 def _weighted_auc(scores, y, w):
-    """Weighted ROC AUC of every row of ``scores``; ties count one half, as in sklearn."""
+    """Weighted ROC AUC of every row of ``scores``; ties count one half, as in sklearn.
+
+    One sort of all events per row: a signal event counts the background weight below it.
+    Events tied in score (float32 outputs of 1e5 events have a few) were put in arbitrary
+    order by the sort; the few tie groups are then corrected so each signal event counts
+    exactly half the background weight tied with it.
+    """
+    s, order = _sort_rows(scores)
     sig = y > 0.5
-    s_sig, w_sig = scores[:, sig], w[sig]
-    s_bkg, order = torch.sort(scores[:, ~sig], dim=1)
-    cw = torch.nn.functional.pad(torch.cumsum(w[~sig][order], dim=1), (1, 0))
-    below = torch.gather(cw, 1, torch.searchsorted(s_bkg, s_sig, right=False))
-    upto = torch.gather(cw, 1, torch.searchsorted(s_bkg, s_sig, right=True))
-    return ((below + upto) * 0.5 * w_sig).sum(1) / (w_sig.sum() * w[~sig].sum())
+    ws, wb = (w * sig)[order], (w * ~sig)[order]
+    cb = torch.cumsum(wb, 1)  # a signal event's own wb is 0: the background weight before it
+    total = (ws * cb).sum(1)
+    tied = s[:, 1:] == s[:, :-1]
+    if bool(tied.any()):
+        total += _tie_correction(tied, ws, wb)
+    return total / (w[sig].sum() * w[~sig].sum())
+
+
+def _tie_correction(tied, ws, wb):
+    """Per row: sum over tied signal events of w_s * (half the tied background weight - the
+    tied background weight the sort happened to put before it)."""
+    in_group = torch.zeros(ws.shape, dtype=torch.bool, device=ws.device)
+    in_group[:, 1:] |= tied
+    in_group[:, :-1] |= tied
+    rows, cols = torch.nonzero(in_group, as_tuple=True)  # row-major: groups are contiguous
+    ws_t, wb_t = ws[rows, cols], wb[rows, cols]
+    starts = torch.ones_like(rows, dtype=torch.bool)
+    starts[1:] = (rows[1:] != rows[:-1]) | ~tied[rows[1:], (cols[1:] - 1).clamp(min=0)]
+    gid = torch.cumsum(starts, 0) - 1
+    group_b = torch.zeros(int(gid[-1]) + 1, dtype=wb_t.dtype, device=wb_t.device)
+    group_b.index_add_(0, gid, wb_t)
+    cs = torch.cumsum(wb_t, 0) - wb_t  # background weight before each tied event ...
+    before = cs - cs[starts][gid]  # ... within its group
+    fix = ws_t * (0.5 * group_b[gid] - before)
+    out = torch.zeros(ws.shape[0], dtype=ws.dtype, device=ws.device)
+    return out.index_add_(0, rows, fix)
 
 
 def _cut_yields(scores, y, w):
     """Weighted signal and background passing each cut ``score >= t`` at distinct scores."""
-    s_sorted, order = torch.sort(scores, dim=1, descending=True)
+    s_sorted, order = _sort_rows(scores, descending=True)
     ws = (w * (y > 0.5))[order]
     wb = (w * (y <= 0.5))[order]
     s_cum, b_cum = torch.cumsum(ws, 1), torch.cumsum(wb, 1)

@@ -82,3 +82,21 @@ def test_population_scores_match_each_network():
         torch.nn.utils.vector_to_parameters(thetas[i], module.parameters())
         with torch.no_grad():
             torch.testing.assert_close(got[i], module(X)[:, 0])
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_population_scores_in_cache_sized_slices(monkeypatch, activation):
+    import skhep_models.training._shaking as shaking
+
+    monkeypatch.setattr(shaking, "_CACHE_ACTIVATIONS", 4 * 7 * 100)  # slices of 100 events
+    torch.manual_seed(1)
+    module = MLP(5, (7, 3), activation=activation)
+    X = torch.randn(1050, 5)
+    base = torch.nn.utils.parameters_to_vector(module.parameters())
+    thetas = base + 0.1 * torch.randn(4, base.numel())
+    got = population_scores(module, thetas, X, widest_layer=7)
+    assert got.shape == (4, 1050)
+    for i in range(4):
+        torch.nn.utils.vector_to_parameters(thetas[i], module.parameters())
+        with torch.no_grad():
+            torch.testing.assert_close(got[i], module(X)[:, 0])
