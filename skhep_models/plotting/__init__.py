@@ -1,14 +1,25 @@
 """HEP-style plots (matplotlib + mplhep, the ``plot`` extra).
 
-Spectra, residuals, loss curves, ROC curves, and metrics against a physics parameter.
+Spectra, residuals, loss curves, ROC curves, metrics against a physics parameter, and the
+hadronic-recoil response and resolutions in bins.
 """
 
-from ._plots import loss_curve, mass_spectrum, metric_vs_parameter, residuals_vs_truth, roc_curves
+from ._plots import (
+    loss_curve,
+    mass_spectrum,
+    metric_vs_parameter,
+    recoil_resolution_plot,
+    recoil_response_plot,
+    residuals_vs_truth,
+    roc_curves,
+)
 
 __all__ = [
     "loss_curve",
     "mass_spectrum",
     "metric_vs_parameter",
+    "recoil_resolution_plot",
+    "recoil_response_plot",
     "residuals_vs_truth",
     "roc_curves",
 ]

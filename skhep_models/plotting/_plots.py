@@ -8,6 +8,8 @@ __all__ = [
     "loss_curve",
     "mass_spectrum",
     "metric_vs_parameter",
+    "recoil_resolution_plot",
+    "recoil_response_plot",
     "residuals_vs_truth",
     "roc_curves",
 ]
@@ -312,3 +314,183 @@ def metric_vs_parameter(table, metric="roc_auc", *, ax=None, xlabel=None, ylabel
     ax.set_ylabel(ylabel if ylabel is not None else _METRIC_LABELS.get(metric, metric))
     ax.legend(fontsize="small")
     return ax
+
+
+_RECOIL_VARIABLE_LABELS = {"pt_true": "$p_T^{\\mathrm{true}}$ [GeV]"}
+_RECOIL_RESPONSE_LABEL = (
+    "Response $\\langle u_\\parallel \\rangle / \\langle p_T^{\\mathrm{true}} \\rangle$"
+)
+
+
+def _recoil_series(tables, column, ax, xlabel, ylabel):
+    """Draw ``column`` of every ``recoil_metrics_by_bin`` table against its bins."""
+    import pandas as pd
+
+    if not isinstance(tables, dict) or len(tables) == 0:
+        got = "an empty dict" if isinstance(tables, dict) else type(tables).__name__
+        raise ValueError(
+            f"tables must be a non-empty dict of label -> recoil_metrics_by_bin table; got {got}."
+        )
+    for label, table in tables.items():
+        if not isinstance(table, pd.DataFrame) or not isinstance(
+            table.index, pd.IntervalIndex
+        ):
+            raise ValueError(
+                f"tables[{label!r}] must be a table of skhep_models.metrics."
+                f"recoil_metrics_by_bin (a DataFrame indexed by bins); got "
+                f"{type(table).__name__}."
+            )
+        if column not in table.columns:
+            hint = (
+                " Make the table with recoil_metrics_by_bin(..., correct_response=True)."
+                if column.endswith("_corrected")
+                else ""
+            )
+            raise ValueError(f"tables[{label!r}] has no column {column!r}.{hint}")
+    ax = _axes(ax)
+    for label, table in tables.items():
+        left, right = table.index.left.to_numpy(float), table.index.right.to_numpy(float)
+        with np.errstate(invalid="ignore"):  # -inf + inf for a bin open on both sides
+            centre, half = (left + right) / 2, (right - left) / 2
+        finite = np.isfinite(centre) & np.isfinite(half)
+        x = np.where(finite, centre, table["variable_mean"].to_numpy(float))
+        xerr = np.where(finite, half, 0.0)
+        y = table[column].to_numpy(float)
+        ax.errorbar(x, y, xerr=xerr, marker="o", ms=4, ls="none", label=str(label))
+    name = next(iter(tables.values())).index.name
+    ax.set_xlabel(
+        xlabel if xlabel is not None else _RECOIL_VARIABLE_LABELS.get(name, name or "variable")
+    )
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def recoil_response_plot(tables, *, ax=None, xlabel=None, ylabel=None, band=None):
+    """Recoil response <u_parallel> / <pT_true> of several estimators against their bins.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Legend label -> table of :func:`skhep_models.metrics.recoil_metrics_by_bin` (e.g.
+        the raw recoil sum, XGBoost, a DNN), each drawn as markers at its bin centres with
+        the bin widths as horizontal bars. A bin with an infinite edge is drawn at the
+        mean of the variable in it, without a bar; NaN (empty bins) leaves no marker.
+    ax : matplotlib Axes, optional
+    xlabel : str, optional
+        Default "$p_T^{true}$ [GeV]" for tables binned in the true pT, else the index
+        name of the first table.
+    ylabel : str, optional
+        Default "Response $\\langle u_\\parallel \\rangle / \\langle p_T^{true}
+        \\rangle$".
+    band : float, optional
+        Shade ``1 - band`` to ``1 + band``, e.g. 0.02 for a 2% target; a line at 1 is always
+        drawn.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` is not a non-empty dict of ``recoil_metrics_by_bin`` tables.
+
+    See Also
+    --------
+    skhep_models.metrics.recoil_metrics_by_bin : The tables drawn.
+    recoil_resolution_plot : The resolutions of the same tables.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skhep_models.metrics import recoil_metrics_by_bin
+    >>> from skhep_models.plotting import recoil_response_plot
+    >>> u_true = np.array([[5.0, 0.0], [0.0, 15.0], [-25.0, 0.0]])
+    >>> tables = {name: recoil_metrics_by_bin(u_true, scale * u_true, "pt", [0, 10, 20, 30])
+    ...           for name, scale in [("raw", 0.8), ("DNN", 1.0)]}
+    >>> ax = recoil_response_plot(tables, band=0.02)
+    >>> ax.get_legend_handles_labels()[1]
+    ['raw', 'DNN']
+    """
+    ax = _recoil_series(
+        tables, "response", ax, xlabel, ylabel if ylabel is not None else _RECOIL_RESPONSE_LABEL
+    )
+    ax.axhline(1.0, color="grey", lw=0.8)
+    if band is not None:
+        ax.axhspan(1.0 - band, 1.0 + band, color="grey", alpha=0.15, lw=0)
+    return ax
+
+
+_RECOIL_COMPONENT_LABELS = {
+    "parallel": "$\\sigma(u_\\parallel - p_T^{\\mathrm{true}})$",
+    "perp": "$\\sigma(u_\\perp)$",
+}
+
+
+def recoil_resolution_plot(
+    tables, component="parallel", *, corrected=False, ax=None, xlabel=None, ylabel=None
+):
+    """Recoil resolution sigma(u_parallel) or sigma(u_perp) of several estimators.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Legend label -> table of :func:`skhep_models.metrics.recoil_metrics_by_bin`, drawn
+        as in :func:`recoil_response_plot`.
+    component : {"parallel", "perp"}, default="parallel"
+        Draw the ``sigma_parallel`` (width of u_parallel - pT_true) or the ``sigma_perp``
+        column.
+    corrected : bool, default=False
+        Draw the response-corrected widths (``sigma_parallel_corrected`` or
+        ``sigma_perp_corrected``), which the tables have when made with
+        ``correct_response=True``.
+    ax : matplotlib Axes, optional
+    xlabel : str, optional
+        As in :func:`recoil_response_plot`.
+    ylabel : str, optional
+        Default the component's width in GeV, "/ response" when corrected.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``component`` is unknown, or ``tables`` is not a non-empty dict of
+        ``recoil_metrics_by_bin`` tables holding the column to draw.
+
+    See Also
+    --------
+    skhep_models.metrics.recoil_metrics_by_bin : The tables drawn.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skhep_models.metrics import recoil_metrics_by_bin
+    >>> from skhep_models.plotting import recoil_resolution_plot
+    >>> rng = np.random.default_rng(0)
+    >>> u_true = rng.normal(0, 20, (500, 2))
+    >>> mu = rng.integers(10, 60, 500)
+    >>> tables = {name: recoil_metrics_by_bin(u_true, u_true + rng.normal(0, s, (500, 2)),
+    ...                                       pd.Series(mu, name="mu"), [10, 30, 60])
+    ...           for name, s in [("raw", 8.0), ("DNN", 5.0)]}
+    >>> ax = recoil_resolution_plot(tables, "perp")
+    >>> ax.get_xlabel(), len(ax.containers)
+    ('mu', 2)
+    """
+    if component not in _RECOIL_COMPONENT_LABELS:
+        raise ValueError(f"component must be 'parallel' or 'perp'; got {component!r}.")
+    column = f"sigma_{component}" + ("_corrected" if corrected else "")
+    default_ylabel = _RECOIL_COMPONENT_LABELS[component] + (
+        " / response [GeV]" if corrected else " [GeV]"
+    )
+    return _recoil_series(
+        tables, column, ax, xlabel, ylabel if ylabel is not None else default_ylabel
+    )

@@ -9,11 +9,13 @@ import pytest  # noqa: E402
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from skhep_models.metrics import roc_curve_hep  # noqa: E402
+from skhep_models.metrics import recoil_metrics_by_bin, roc_curve_hep  # noqa: E402
 from skhep_models.plotting import (  # noqa: E402
     loss_curve,
     mass_spectrum,
     metric_vs_parameter,
+    recoil_resolution_plot,
+    recoil_response_plot,
     residuals_vs_truth,
     roc_curves,
 )
@@ -130,3 +132,82 @@ def test_metric_vs_parameter_rejects_a_metrics_by_parameter_table():
     assert len(metric_vs_parameter(wide).get_lines()) == 1
     with pytest.raises(ValueError, match="non-empty pandas DataFrame"):
         metric_vs_parameter(table["roc_auc"])
+
+
+def _recoil_tables(correct_response=False, variable="pt", bins=(0, 10, 30, 60, np.inf)):
+    rng = np.random.default_rng(0)
+    pt = rng.exponential(20, 1000) + 1
+    phi = rng.uniform(-np.pi, np.pi, 1000)
+    u_true = np.c_[pt * np.cos(phi), pt * np.sin(phi)]
+    estimates = {
+        "raw": 0.8 * u_true + rng.normal(0, 8, u_true.shape),
+        "DNN": u_true + rng.normal(0, 5, u_true.shape),
+    }
+    return {
+        name: recoil_metrics_by_bin(
+            u_true, u_pred, variable, list(bins), correct_response=correct_response
+        )
+        for name, u_pred in estimates.items()
+    }
+
+
+def test_recoil_response_plot_draws_one_series_per_estimator_at_the_bin_centres():
+    tables = _recoil_tables()
+    ax = recoil_response_plot(tables, band=0.02)
+    assert len(ax.containers) == 2
+    assert ax.get_legend_handles_labels()[1] == ["raw", "DNN"]
+    for container, table in zip(ax.containers, tables.values()):
+        x, y = container.lines[0].get_data()
+        # Finite bins at their centres; the overflow bin [60, inf) at the mean pT in it.
+        np.testing.assert_allclose(x[:3], [5, 20, 45])
+        assert x[3] == table["variable_mean"].iloc[3] and x[3] > 60
+        np.testing.assert_array_equal(y, table["response"])
+    assert ax.get_xlabel() == "$p_T^{\\mathrm{true}}$ [GeV]"
+    assert "Response" in ax.get_ylabel()
+    assert any(line.get_ydata()[0] == 1.0 for line in ax.get_lines())  # the line at 1
+    assert len(ax.patches) == 1  # the +-2% band
+    assert len(recoil_response_plot(tables).patches) == 0
+
+
+def test_recoil_resolution_plot_draws_the_requested_component():
+    tables = _recoil_tables(correct_response=True)
+    for component, corrected, column in [
+        ("parallel", False, "sigma_parallel"),
+        ("perp", False, "sigma_perp"),
+        ("perp", True, "sigma_perp_corrected"),
+    ]:
+        ax = recoil_resolution_plot(tables, component, corrected=corrected)
+        assert len(ax.containers) == 2
+        for container, table in zip(ax.containers, tables.values()):
+            np.testing.assert_array_equal(container.lines[0].get_ydata(), table[column])
+        ylabel = ax.get_ylabel()
+        assert ylabel.startswith(f"$\\sigma(u_\\{component}") and ylabel.endswith("[GeV]")
+        assert ("/ response" in ylabel) == corrected
+        plt.close("all")
+    ax = recoil_resolution_plot(tables, "perp", xlabel="x", ylabel="y")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
+
+
+def test_recoil_plots_in_pileup_bins_skip_empty_bins_and_use_the_given_axes():
+    rng = np.random.default_rng(1)
+    mu = pd.Series(rng.integers(0, 40, 1000), name="$\\mu$")
+    tables = _recoil_tables(variable=mu, bins=(0, 20, 40, 80))  # [40, 80) is empty
+    _, ax = plt.subplots()
+    assert recoil_resolution_plot(tables, "perp", ax=ax) is ax
+    assert ax.get_xlabel() == "$\\mu$"
+    y = ax.containers[0].lines[0].get_ydata()
+    assert np.isfinite(y[:2]).all() and np.isnan(y[2])
+
+
+def test_recoil_plots_reject_bad_tables():
+    tables = _recoil_tables()
+    with pytest.raises(ValueError, match="non-empty dict.*got an empty dict"):
+        recoil_response_plot({})
+    with pytest.raises(ValueError, match="non-empty dict.*got DataFrame"):
+        recoil_response_plot(tables["raw"])
+    with pytest.raises(ValueError, match=r"tables\['raw'\] must be a table of .*got Series"):
+        recoil_response_plot({"raw": tables["raw"]["response"]})
+    with pytest.raises(ValueError, match="no column 'sigma_perp_corrected'.*correct_response=True"):
+        recoil_resolution_plot(tables, "perp", corrected=True)
+    with pytest.raises(ValueError, match="component must be 'parallel' or 'perp'"):
+        recoil_resolution_plot(tables, "both")
