@@ -12,13 +12,24 @@ Readers
 read_root, iterate_root
     Flat branches of a TTree (or RNTuple), whole or in chunks of a number of
     entries or a memory size. Variable-length (jagged) branches are refused
-    with a clear error rather than flattened silently; a jagged-to-fixed-width
-    reader is planned.
+    with a clear error rather than flattened silently.
+read_root_leading, iterate_root_leading
+    Jagged object collections of a tree (``Jet_Px[NJet]``, ``Muon_Px[NMuon]``)
+    as fixed-width columns of the N leading objects by pT (``Jet1_Px,
+    Jet1_Py, Jet2_Px, ...``), padded with zeros, after the requested flat
+    branches; whole or in chunks.
 read_csv, iterate_csv
     A CSV file through :func:`pandas.read_csv`, whole or in chunks, parsing
     only the requested columns.
 read_higgs_uci
     The UCI HIGGS rows (label, then ``HIGGS_UCI_FEATURES``) as ``(X, y)``.
+
+Jagged arrays
+-------------
+leading_objects
+    The same for Awkward arrays in memory: sort each event's objects by pT
+    (computed from Px, Py where there is no pt field), cut on pT, keep the
+    leading N, pad, flatten.
 
 Cleaning
 --------
@@ -30,6 +41,7 @@ clean_events
 
 from ._cleaning import clean_events
 from ._higgs import HIGGS_UCI_FEATURES, read_higgs_uci
+from ._jagged import iterate_root_leading, leading_objects, read_root_leading
 from ._readers import iterate_csv, iterate_root, read_csv, read_root
 
 __all__ = [
@@ -37,7 +49,10 @@ __all__ = [
     "clean_events",
     "iterate_csv",
     "iterate_root",
+    "iterate_root_leading",
+    "leading_objects",
     "read_csv",
     "read_higgs_uci",
     "read_root",
+    "read_root_leading",
 ]

@@ -48,14 +48,20 @@ def as_name_list(names, what):
     names = list(names)
     if not names:
         raise ValueError(f"{what} is empty: pass None to read all {what}")
+    dups = duplicated(names)
+    if dups:
+        raise ValueError(f"{what} lists {format_names(dups)} more than once")
+    return names
+
+
+def duplicated(names):
+    """The names that occur more than once, each once, in order of first repetition."""
     seen, dups = set(), []
     for name in names:
         if name in seen and name not in dups:
             dups.append(name)
         seen.add(name)
-    if dups:
-        raise ValueError(f"{what} lists {format_names(dups)} more than once")
-    return names
+    return dups
 
 
 def check_present(requested, available, what, where):
@@ -68,3 +74,34 @@ def check_present(requested, available, what, where):
             f"{what} {format_names(missing)} not found in {where}; "
             f"available {what}: {format_names(available)}"
         )
+
+
+# A field F of an object collection P (jets, muons, ...) is stored as branch
+# "P_F" (the CMS tutorial's Jet_Px[NJet], uproot's TTree writer) or "P.F" (a
+# field of the record list P: uproot's RNTuples, awkward.zip in memory).
+COLLECTION_SEPARATORS = ("_", ".")
+
+
+def collection_branches(prefix, field):
+    """The branch names that can hold field ``field`` of collection ``prefix``, preferred first."""
+    return tuple(f"{prefix}{sep}{field}" for sep in COLLECTION_SEPARATORS)
+
+
+def split_collection_branch(name):
+    """``"Jet_Px"`` -> ``("Jet", "Px")``; None for a name with no separator inside it."""
+    cuts = [name.find(sep, 1) for sep in COLLECTION_SEPARATORS]
+    cuts = [cut for cut in cuts if 0 < cut < len(name) - 1]
+    if not cuts:
+        return None
+    cut = min(cuts)
+    return name[:cut], name[cut + 1 :]
+
+
+def collections_example(names, limit=3):
+    """A ``collections=`` value that would read the jagged branches ``names``, for messages."""
+    example = {}
+    for name in names:
+        parts = split_collection_branch(name)
+        if parts is not None and (parts[0] in example or len(example) < limit):
+            example.setdefault(parts[0], []).append(parts[1])
+    return repr(example or {"Jet": ["Px", "Py"]})

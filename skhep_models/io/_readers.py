@@ -7,7 +7,13 @@ import awkward as ak
 import pandas as pd
 import uproot
 
-from ._common import as_name_list, check_present, check_source, format_names
+from ._common import (
+    as_name_list,
+    check_present,
+    check_source,
+    collections_example,
+    format_names,
+)
 
 __all__ = ["read_csv", "iterate_csv", "read_root", "iterate_root"]
 
@@ -273,14 +279,15 @@ def read_root(
     See Also
     --------
     iterate_root : The same, in chunks.
+    read_root_leading : Jagged collections as columns of the leading objects.
     read_csv : The same for a CSV file.
 
     Notes
     -----
-    Only flat branches, one number or string per entry, are read. A reader
-    that turns jagged branches (``Jet_Px[NJet]``) into fixed-width columns is
-    planned; until then, read them with uproot directly
-    (``tree.arrays(..., library="ak")``).
+    Only flat branches, one number or string per entry, are read. For jagged
+    object collections (``Jet_Px[NJet]``), :func:`read_root_leading` returns
+    fixed-width columns of the leading objects; anything else can be read
+    with uproot directly (``tree.arrays(..., library="ak")``).
 
     References
     ----------
@@ -391,43 +398,44 @@ def iterate_root(
     """
     library = _check_library(library)
     branches = as_name_list(branches, "branches")
-    if not isinstance(step_size, str):
-        step_size = _check_positive_int(step_size, "step_size")
+    step_size = _check_step_size(step_size)
     source = check_source(path, "ROOT")
     with _open_root(source) as file:
         obj, tree_path = _find_tree(file, tree, path)
         names = _resolve_branches(obj, branches, path, tree_path, "iterate_root")
         start, stop = _entry_range(obj.num_entries, entry_start, entry_stop)
-        if isinstance(step_size, str):
-            # What uproot's iterate does with a memory size, done here so that
-            # a malformed one fails now rather than at the first chunk.
-            try:
-                entries = obj.num_entries_for(
-                    step_size, filter_name=names, entry_start=start, entry_stop=stop
-                )
-            except TypeError:  # uproot's word for a malformed size
-                raise ValueError(
-                    "step_size must be a positive number of entries or a memory size "
-                    f"such as '50 MB', got {step_size!r}"
-                ) from None
-            step_size = max(1, entries)
+        step_size = _step_entries(obj, step_size, names, start, stop)
     # The generator reopens the file: holding it open from here would leak it
     # when the iterator is never consumed.
-    return _iterate_root(source, tree_path, names, step_size, start, stop, library)
+    return _iterate_root(
+        source,
+        tree_path,
+        names,
+        step_size,
+        start,
+        stop,
+        read_as=_read_as(library),
+        convert=lambda arrays, first: _to_library(arrays, names, first, library),
+    )
 
 
-def _iterate_root(source, tree_path, names, step_size, start, stop, library):
+def _iterate_root(source, tree_path, names, step_size, start, stop, *, read_as, convert):
+    """Yield ``convert(arrays, first_entry)`` for each chunk that uproot reads.
+
+    The shared loop of the chunked ROOT readers: it opens the file itself, so
+    that the caller can check everything (and close the file) at the call.
+    """
     with _open_root(source) as file:
         chunks = file[tree_path].iterate(
             names,
             step_size=step_size,
             entry_start=start,
             entry_stop=stop,
-            library=_read_as(library),
+            library=read_as,
+            report=True,
         )
-        for arrays in chunks:
-            yield _to_library(arrays, names, start, library)
-            start += len(arrays) if library == "ak" else len(arrays[names[0]])
+        for arrays, report in chunks:
+            yield convert(arrays, report.tree_entry_start)
 
 
 def _open_root(source):
@@ -467,6 +475,31 @@ def _check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _check_step_size(step_size):
+    """A positive number of entries, or a memory size (str) left for :func:`_step_entries`."""
+    if isinstance(step_size, str):
+        return step_size
+    return _check_positive_int(step_size, "step_size")
+
+
+def _step_entries(obj, step_size, names, start, stop):
+    """Entries per chunk: ``step_size``, or the number a memory size such as "50 MB" holds."""
+    if not isinstance(step_size, str):
+        return step_size
+    # What uproot's iterate does with a memory size, done here so that a
+    # malformed one fails at the call rather than at the first chunk.
+    try:
+        entries = obj.num_entries_for(
+            step_size, filter_name=names, entry_start=start, entry_stop=stop
+        )
+    except TypeError:  # uproot's word for a malformed size
+        raise ValueError(
+            "step_size must be a positive number of entries or a memory size "
+            f"such as '50 MB', got {step_size!r}"
+        ) from None
+    return max(1, entries)
 
 
 def _find_tree(file, tree, path):
@@ -520,12 +553,33 @@ def _resolve_branches(obj, branches, path, tree_path, caller):
         flat = [name for name in every.fields if _not_flat(every[name].layout.form) is None]
         raise ValueError(
             f"{caller} reads flat branches (one value per entry) and does not flatten "
-            f"or explode others silently, but in {where}: {details}. A "
-            "jagged-to-fixed-width reader is planned for skhep_models.io; until then "
-            f"request only flat branches (in this tree: {format_names(flat)}) or read these with "
-            "uproot directly (tree.arrays(..., library='ak'))"
+            f"or explode others silently, but in {where}: {details}. Request only flat "
+            f"branches (in this tree: {format_names(flat)}){_not_flat_hint(bad, caller)}"
         )
     return names
+
+
+def _not_flat_hint(bad, caller):
+    """What to do with the branches ``bad`` (name -> why) that a flat read refused."""
+    jagged = [name for name, why in bad.items() if why == _JAGGED]
+    hint = ""
+    if jagged:
+        example = collections_example(jagged)
+        if caller.endswith("_leading"):
+            hint += f"; pass jagged object collections as collections={example}"
+        else:
+            hint += (
+                "; for fixed-width columns of the leading objects of jagged collections use "
+                f"skhep_models.io.read_root_leading(path, tree, collections={example}, "
+                "n_leading=...)"
+            )
+    if len(jagged) < len(bad):
+        hint += "; read the others with uproot directly (tree.arrays(..., library='ak'))"
+    return hint
+
+
+#: What :func:`_not_flat` says of a variable-length branch.
+_JAGGED = "variable-length (jagged: a list of values per entry)"
 
 
 def _not_flat(form):
@@ -545,7 +599,7 @@ def _not_flat(form):
     if isinstance(form, ak.forms.RegularForm):
         return f"a fixed-size array ({form.size} values per entry)"
     if isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm)):
-        return "variable-length (jagged: a list of values per entry)"
+        return _JAGGED
     if isinstance(form, ak.forms.RecordForm):
         return f"a structure with fields {format_names(form.fields)}"
     return f"of type {form.type}, not one value per entry"

@@ -166,7 +166,7 @@ def test_read_root_missing_branches_named_and_available_listed(flat_root):
 
 
 def test_read_root_refuses_jagged_branch(mixed_root):
-    match = r"'jets' is variable-length \(jagged.*jagged-to-fixed-width reader is planned"
+    match = r"'jets' is variable-length \(jagged.*use skhep_models.io.read_root_leading"
     with pytest.raises(ValueError, match=match) as info:
         read_root(mixed_root, "events", ["mass", "jets"])
     assert "read_root" in str(info.value) and "silently" in str(info.value)
