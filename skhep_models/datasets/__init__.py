@@ -16,14 +16,26 @@ make_ttbar_resonance
     and selection, in the 27-feature layout of the HEPMASS data of the
     parameterised-network benchmark (Baldi et al. 2016), plus the mass
     hypothesis and the label. ``TTBAR_FEATURES`` lists the 27 feature columns.
+make_w_recoil
+    W -> mu nu events at 13 TeV with the hadronic recoil measured by an
+    ATLAS-like particle-flow reconstruction under Run-2 pile-up: the 38
+    inputs of a recoil regression (``W_RECOIL_FEATURES``: charged, neutral
+    and total recoil and sum E_T, leading jets and particle-flow objects,
+    vertex and object counts, mu) and its target, the true recoil -pT(W)
+    (``W_RECOIL_TARGETS``). Optionally the reconstructed objects of every
+    event as an awkward Array.
 """
 
 from ._dielectron import DIELECTRON_FEATURES, make_dielectron
 from ._ttbar import TTBAR_FEATURES, make_ttbar_resonance
+from ._w_recoil import W_RECOIL_FEATURES, W_RECOIL_TARGETS, make_w_recoil
 
 __all__ = [
     "DIELECTRON_FEATURES",
     "TTBAR_FEATURES",
+    "W_RECOIL_FEATURES",
+    "W_RECOIL_TARGETS",
     "make_dielectron",
     "make_ttbar_resonance",
+    "make_w_recoil",
 ]
