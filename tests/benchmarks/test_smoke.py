@@ -69,3 +69,20 @@ def test_shaking_quick_run_on_the_real_samples(shared_data, capsys):
     # AMS only where there are physics weights
     assert table.loc[table["sample"] == "ATLAS H->tautau", "AMS"].notna().all()
     assert set(speed) == {"vectorised population", "naive loop + roc_auc_score"}
+
+
+@pytest.mark.slow
+def test_recoil_quick_run_writes_tables_and_plots(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    _load("recoil").main(["--quick", "--out", str(tmp_path)])
+    plt.close("all")
+    out = capsys.readouterr().out
+    assert "### All test events" in out and "### Targets" in out
+    for name in ("raw recoil sum", "RecoilDNNRegressor, seed settings", "RecoilDNNRegressor, flat truth prior",
+                 "XGBoost (2 outputs)", "sklearn MLPRegressor"):
+        assert f"| {name} |" in out
+    assert "| inputs | lr | common loss |" in out and out.count("| standardised |") == 2
+    assert {"recoil_vs_pt.png", "recoil_vs_mu.png", "batchnorm_loss_vs_time.png"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
