@@ -7,17 +7,28 @@ net and stores it as ``net_``); this base holds what they share so that none of 
 from __future__ import annotations
 
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
-from ..training import TensorBatches, build_net, fit_net, predict, resolve_device
+from ..training import (
+    ChunkedSource,
+    ChunkSplit,
+    RunningMoments,
+    StreamBatches,
+    TensorBatches,
+    build_net,
+    fit_net,
+    predict,
+    resolve_device,
+)
 from ..utils._targets import binary_target
 from ..training._engine import LR_SCHEDULES
 
@@ -170,6 +181,11 @@ class NeuralEstimatorBase(BaseEstimator):
 
     # ---- data -----------------------------------------------------------------------------
     def _validate_fit_data(self, X, y, sample_weight, *, multi_output=False, y_numeric=True):
+        if isinstance(X, ChunkedSource):
+            raise TypeError(
+                f"fit takes arrays or DataFrames in memory; to train {type(self).__name__} "
+                "chunk by chunk from a ChunkedSource call fit_stream(source)."
+            )
         _check_numeric_columns(X)
         X, y = validate_data(
             self, X, y, dtype=np.float32, y_numeric=y_numeric, multi_output=multi_output
@@ -189,12 +205,14 @@ class NeuralEstimatorBase(BaseEstimator):
     def _fit_standardizer(self, X):
         """Learn ``x_mean_`` / ``x_scale_`` (identity unless ``standardize``); return scaled X."""
         if self.standardize:
-            self.x_mean_ = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
-            self.x_scale_ = np.where(scale > 0, scale, 1.0)
+            self._set_standardizer(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64))
         else:
-            self.x_mean_, self.x_scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+            self._set_standardizer(np.zeros(X.shape[1]), np.ones(X.shape[1]))
         return self._standardize(X)
+
+    def _set_standardizer(self, mean, std):
+        self.x_mean_ = np.asarray(mean, dtype=np.float64)
+        self.x_scale_ = np.where(std > 0, std, 1.0)
 
     def _standardize(self, X):
         return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
@@ -233,17 +251,23 @@ class NeuralEstimatorBase(BaseEstimator):
         """Split, build and train ``net_`` on float32 ``X`` and targets ``Y`` (2-D)."""
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         self.device_ = resolve_device(self.device)
         train_idx, valid_idx = self._split(len(X), rng, stratify)
-        if self.batch_norm and len(X[train_idx]) < 2:
+        self._check_batch_norm(len(X[train_idx]))
+        train = self._batches(X, Y, sample_weight, train_idx)
+        valid = None if valid_idx is None else self._batches(X, Y, sample_weight, valid_idx)
+        return self._train(train, valid, X.shape[1], n_outputs, criterion, seed)
+
+    def _check_batch_norm(self, n_train):
+        if self.batch_norm and n_train < 2:
             raise ValueError(
                 "batch_norm=True needs at least 2 training events (BatchNorm normalises over "
                 "the batch); give more events or set batch_norm=False."
             )
 
-        train = self._batches(X, Y, sample_weight, train_idx)
-        valid = None if valid_idx is None else self._batches(X, Y, sample_weight, valid_idx)
+    def _train(self, train, valid, n_inputs, n_outputs, criterion, seed):
+        """Build ``net_`` and train it on ``train`` (tensors or a stream); record the history."""
+        self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         self.net_ = build_net(
             MLP,
             criterion=criterion,
@@ -259,12 +283,157 @@ class NeuralEstimatorBase(BaseEstimator):
             monitor="valid_loss" if valid is not None else "train_loss",
             device=self.device_,
             verbose=self.verbose,
-            **self._module_kwargs(X.shape[1], n_outputs),
+            **self._module_kwargs(n_inputs, n_outputs),
         )
         widest = max(self.hidden_layer_sizes_, default=1)
         fit_net(self.net_, train, valid, seed=seed, widest_layer=widest)
         self._record_history()
         return self
+
+    # ---- streaming (out-of-core) training ------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_stream(self, source, *, shuffle_chunks=True):
+        """Train on events streamed chunk by chunk from ``source``, never all in memory.
+
+        A first pass over the chunks learns what ``fit`` learns from the whole data set: the
+        feature names and count, the input standardisation (running float64 means and
+        variances, equal to those of the stacked data), the classes or the target scaling.
+        Training then reads the chunks again in every epoch and feeds their mini-batches to
+        the same engine as ``fit`` (step, early stopping, history, time budget).
+
+        Parameters
+        ----------
+        source : skhep_models.training.ChunkedSource
+            The events, e.g. ``ChunkedSource.from_root(path, "events", features=[...],
+            target="label")`` or ``ChunkedSource.from_dask(X, y)``. Its ``target`` is ``y``
+            and its ``weight`` column ``sample_weight``.
+        shuffle_chunks : bool, default=True
+            Read the chunks in a new random order every epoch (sources with random access,
+            as both constructors give). The events are always shuffled within each chunk.
+
+        Returns
+        -------
+        self
+
+        Notes
+        -----
+        **Shuffling** is within a chunk (and of the chunk order), not global: a mini-batch
+        holds events of one chunk, so a file sorted by class or by sample must be written
+        shuffled, or read in chunks that each mix the samples.
+
+        **Validation**: each chunk holds out ``round(validation_fraction * n)`` of its ``n``
+        events, drawn from ``random_state`` and the chunk's index, the same ones in every
+        epoch; the validation loss is computed on them (read again after each training epoch)
+        and drives early stopping as in ``fit``. The split is not stratified.
+
+        **Memory**: about three copies of one chunk (as read, standardised, shuffled) and the
+        network; ``step_size`` of the source sets the chunk size.
+
+        A chunk with NaN or infinite features, a missing column, the wrong width or negative
+        weights stops training with an error that names the chunk.
+        """
+        if not isinstance(source, ChunkedSource):
+            raise TypeError(
+                f"fit_stream takes a skhep_models.training.ChunkedSource (from_root, "
+                f"from_dask), got {type(source).__name__}; for data in memory use fit(X, y)."
+            )
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        split = ChunkSplit(self.validation_fraction, int(rng.randint(np.iinfo(np.int32).max)))
+        self.device_ = resolve_device(self.device)
+        scan = self._scan_stream(source, split)
+        prepare, n_outputs, criterion, weight_sums = self._stream_setup(scan, rng)
+        data = {}
+        for part in ("train", "valid") if self.validation_fraction else ("train",):
+            n = scan.n_rows[part]
+            if n == 0:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} of the {sum(scan.sizes)} "
+                    f"events in {len(scan.sizes)} chunks leaves no {part} events; stream more "
+                    "events or change validation_fraction."
+                )
+            scale = 1.0 if weight_sums is None else weight_sums[part] / n
+            if not scale > 0:
+                raise ValueError(
+                    f"The {part} events all have zero sample_weight; give more weighted events "
+                    "or set validation_fraction=0."
+                )
+            data[part] = StreamBatches(
+                source, prepare, split, part, chunk_sizes=scan.sizes,
+                n_features=self.n_features_in_, weight_scale=scale, device=self.device_,
+                shuffle_chunks=shuffle_chunks,
+            )  # fmt: skip
+        self._check_batch_norm(scan.n_rows["train"])
+        return self._train(
+            data["train"], data.get("valid"), self.n_features_in_, n_outputs, criterion, seed
+        )
+
+    def _scan_stream(self, source, split):
+        """First pass: sizes, per-part counts and weight sums, input and target moments."""
+        scan = SimpleNamespace(
+            sizes=[], n_rows={"train": 0, "valid": 0}, weight_sums=None,
+            x=RunningMoments(), y=RunningMoments(), y_ndim=None,
+            target_names=None if isinstance(source.target, str) else source.target,
+        )  # fmt: skip
+        for i, X, y, w in source.iter_chunks():
+            if not scan.sizes:
+                self._set_stream_features(source, X.shape[1])
+            if y is None:
+                raise ValueError(f"{source.where(i)} has no target: name it (target=...).")
+            _, valid = split.rows(i, len(X))
+            n_valid = 0 if valid is None else len(valid)
+            scan.sizes.append(len(X))
+            scan.n_rows["train"] += len(X) - n_valid
+            scan.n_rows["valid"] += n_valid
+            if (w is None) != (scan.weight_sums is None) and len(scan.sizes) > 1:
+                raise ValueError(f"{source.where(i)} has weights where other chunks have none.")
+            if w is not None:
+                scan.weight_sums = scan.weight_sums or {"train": 0.0, "valid": 0.0}
+                w_valid = 0.0 if valid is None else float(w[valid].sum(dtype=np.float64))
+                scan.weight_sums["train"] += float(w.sum(dtype=np.float64)) - w_valid
+                scan.weight_sums["valid"] += w_valid
+            if getattr(self, "standardize", False):
+                scan.x.update(X)
+            scan.y_ndim = y.ndim
+            self._stream_scan_chunk(scan, i, X, y, w, valid, source)
+        if not sum(scan.sizes):
+            raise ValueError(f"{source!r} yielded no events.")
+        if getattr(self, "standardize", False):
+            self._set_standardizer(scan.x.mean, scan.x.std)
+        else:
+            self._set_standardizer(np.zeros(self.n_features_in_), np.ones(self.n_features_in_))
+        return scan
+
+    def _set_stream_features(self, source, n_features):
+        self.n_features_in_ = n_features
+        if source.features is not None:
+            self.feature_names_in_ = np.asarray(source.features, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _stream_scan_chunk(self, scan, i, X, y, w, valid, source):
+        """Collect the target statistics of one chunk (regression: running moments)."""
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{source.where(i)} has a non-numeric target ({y.dtype}): "
+                f"{type(self).__name__} regresses a number."
+            )
+        scan.y.update(y)
+
+    def _stream_setup(self, scan, rng):
+        """After the first pass: set the fitted attributes; return ``(prepare, n_outputs,
+        criterion, weight_sums)`` with ``prepare(i, X, y, w) -> (X, Y, w)`` for one chunk."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot train from a stream: its training step needs the "
+            "whole training set at once. Use fit(X, y) on data in memory."
+        )
+
+    def _target_moments(self, scan, standardize):
+        """Target mean and scale from the first pass (0 and 1 without ``standardize``)."""
+        width = len(scan.y.mean)
+        if not standardize:
+            return np.zeros(width), np.ones(width)
+        return scan.y.mean, np.where(scan.y.std > 0, scan.y.std, 1.0)
 
     def _batches(self, X, Y, sample_weight, idx, *, normalize_weights=True):
         """The rows ``idx`` as tensors on the training device."""

@@ -147,8 +147,26 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
             self.y_mean_, self.y_scale_ = float(np.mean(y)), float(np.std(y)) or 1.0
         else:
             self.y_mean_, self.y_scale_ = 0.0, 1.0
-        Y = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
-        return self._fit_network(X, Y, sample_weight, n_outputs=1, criterion=nn.MSELoss)
+        return self._fit_network(
+            X, self._scaled_target(y), sample_weight, n_outputs=1, criterion=nn.MSELoss
+        )
+
+    def _scaled_target(self, y):
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+
+    def _stream_setup(self, scan, rng):
+        if len(scan.y.mean) != 1:
+            raise ValueError(
+                f"ShallowMassRegressor regresses one target, but the stream has "
+                f"{len(scan.y.mean)} target columns; use RecoilDNNRegressor for several."
+            )
+        mean, scale = self._target_moments(scan, self.standardize_target)
+        self.y_mean_, self.y_scale_ = float(mean[0]), float(scale[0])
+
+        def prepare(i, X, y, w):
+            return X, self._scaled_target(y), w
+
+        return prepare, 1, nn.MSELoss, scan.weight_sums
 
     def predict(self, X):
         """Predicted target (same units as ``y``), shape (n_samples,)."""

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..utils._targets import check_class_weight_totals
+from ..utils._targets import binary_target, check_class_weight_totals
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
     NEURAL_PARAMS_DOC,
@@ -258,33 +258,43 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         p = self._param_idx
         bkg = np.flatnonzero(~is_signal)
         values, counts = np.unique(X[is_signal][:, p], axis=0, return_counts=True)
+        X[np.ix_(bkg, p)] = self._background_values(values, counts, len(bkg), rng)
+
+    def _background_values(self, values, counts, n_background, rng):
+        """Parameter rows for ``n_background`` events from the signal's ``values`` / ``counts``."""
         if self.background_params == "random":
-            chosen = rng.choice(len(values), size=len(bkg), p=counts / counts.sum())
+            chosen = rng.choice(len(values), size=n_background, p=counts / counts.sum())
         else:  # 'balanced': exact shares proportional to the signal counts (largest remainder)
-            share = counts / counts.sum() * len(bkg)
+            share = counts / counts.sum() * n_background
             n_each = np.floor(share).astype(int)
-            rest = len(bkg) - n_each.sum()
+            rest = n_background - n_each.sum()
             n_each[np.argsort(n_each - share, kind="stable")[:rest]] += 1
             chosen = rng.permutation(np.repeat(np.arange(len(values)), n_each))
-        X[np.ix_(bkg, p)] = values[chosen]
+        return values[chosen]
 
     def _class_weights(self, is_signal, sample_weight):
         if self.class_weight is None:
             return sample_weight
         w = np.ones(len(is_signal), np.float32) if sample_weight is None else sample_weight
+        totals = np.array([w[~is_signal].sum(), w[is_signal].sum()], dtype=np.float64)
+        return _by_class(is_signal, w, self._per_class_weight(totals))
+
+    def _per_class_weight(self, totals):
+        """Weights of (background, signal) given their total event weights; None if unweighted."""
+        if self.class_weight is None:
+            return None
         if self.class_weight == "balanced":
-            check_class_weight_totals(w, is_signal, self.classes_, "class_weight='balanced'")
-            totals = np.array([w[~is_signal].sum(), w[is_signal].sum()], dtype=np.float64)
-            per_class = totals.sum() / (2 * totals)
-        else:
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight has labels {sorted(unknown, key=str)} that are not classes "
-                    f"of y {self.classes_.tolist()}."
-                )
-            per_class = [float(self.class_weight.get(c, 1.0)) for c in self.classes_]
-        return (w * np.where(is_signal, per_class[1], per_class[0])).astype(np.float32)
+            check_class_weight_totals(
+                totals, np.array([False, True]), self.classes_, "class_weight='balanced'"
+            )
+            return totals.sum() / (2 * totals)
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(unknown, key=str)} that are not classes "
+                f"of y {self.classes_.tolist()}."
+            )
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
 
     def _stratify_labels(self, X, is_signal):
         """Class x parameter value, so validation sees every hypothesis; coarser if too few."""
@@ -304,6 +314,73 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         if counts.min() >= 2 and smallest_split >= 2:
             return labels
         return None
+
+    # ---- streaming (fit_stream) ----------------------------------------------------------------
+    def _stream_scan_chunk(self, scan, i, X, y, w, valid, source):
+        """Labels, per-class weight sums, and the parameter values of the signal candidates."""
+        if not hasattr(scan, "labels"):
+            self._param_idx = self._resolve_param_columns(self.n_features_in_)
+            scan.labels = {}  # label -> [events, total weight, validation weight]
+            scan.label_values = []
+            scan.signal = None  # (largest label so far, {parameter row: events})
+        labels = np.unique(y)
+        scan.label_values.append(labels)
+        in_valid = np.zeros(len(y), bool)
+        if valid is not None:
+            in_valid[valid] = True
+        weight = np.ones(len(y)) if w is None else w.astype(np.float64)
+        for label in labels:
+            rows = y == label
+            stats = scan.labels.setdefault(label.item(), np.zeros(3))
+            stats += [rows.sum(), weight[rows].sum(), weight[rows & in_valid].sum()]
+        if not self._param_idx:
+            return
+        # the signal is the largest label: collect the values of the largest seen so far
+        if scan.signal is None or labels[-1] > scan.signal[0]:
+            scan.signal = (labels[-1], {})
+        rows = y == scan.signal[0]
+        values, counts = np.unique(X[:, self._param_idx][rows], axis=0, return_counts=True)
+        for row, n in zip(map(tuple, values.tolist()), counts.tolist()):
+            scan.signal[1][row] = scan.signal[1].get(row, 0) + n
+
+    def _stream_setup(self, scan, rng):
+        labels = np.unique(np.concatenate(scan.label_values))
+        self.classes_, _ = binary_target(labels, type(self).__name__)
+        stats = np.array([scan.labels[c] for c in self.classes_.tolist()])
+        per_class = self._per_class_weight(stats[:, 1])
+        weight_sums = scan.weight_sums
+        if per_class is not None:
+            valid = per_class @ stats[:, 2]
+            weight_sums = {"train": per_class @ stats[:, 1] - valid, "valid": valid}
+        p = self._param_idx
+        values = counts = None
+        if p:
+            values = np.array(sorted(scan.signal[1]), dtype=np.float32).reshape(-1, len(p))
+            counts = np.array([scan.signal[1][tuple(v)] for v in values.tolist()])
+        self.param_values_ = {
+            name: np.unique(values[:, k]).astype(np.float64)
+            for k, name in enumerate(self.param_names_)
+        }
+        assign = bool(p) and self.background_params != "as_given"
+        if assign and self.standardize:
+            # the background takes its values from the signal's distribution: so do the moments
+            mean = np.average(values, axis=0, weights=counts)
+            std = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=counts))
+            self.x_mean_[p], self.x_scale_[p] = mean, np.where(std > 0, std, 1.0)
+        background_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        def prepare(i, X, y, w):
+            is_signal = y == self.classes_[1]
+            X = self._standardize(X)
+            if assign:
+                bkg = np.flatnonzero(~is_signal)
+                chunk_rng = np.random.default_rng([background_seed, i])
+                chosen = self._background_values(values, counts, len(bkg), chunk_rng)
+                X[np.ix_(bkg, p)] = (chosen - self.x_mean_[p]) / self.x_scale_[p]
+            Y = is_signal.astype(np.float32).reshape(-1, 1)
+            return X, Y, _by_class(is_signal, w, per_class)
+
+        return prepare, 1, nn.BCEWithLogitsLoss, weight_sums
 
     # ---- predict ----------------------------------------------------------------------------
     def _inputs(self, X, params):
@@ -360,6 +437,14 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         """Predicted class (signal when its probability exceeds 0.5); ``params`` as above."""
         check_is_fitted(self)
         return self.classes_[(self.decision_function(X, **params) > 0).astype(int)]
+
+
+def _by_class(is_signal, sample_weight, per_class):
+    """``sample_weight`` (or ones) times the weight of each event's class."""
+    if per_class is None:
+        return sample_weight
+    w = np.ones(len(is_signal), np.float32) if sample_weight is None else sample_weight
+    return (w * np.where(is_signal, per_class[1], per_class[0])).astype(np.float32)
 
 
 ParameterizedNNClassifier.__doc__ = ParameterizedNNClassifier.__doc__.format(

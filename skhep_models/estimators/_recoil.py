@@ -175,11 +175,27 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
             self.y_scale_ = np.where(scale > 0, scale, 1.0)
         else:
             self.y_mean_, self.y_scale_ = np.zeros(self.n_outputs_), np.ones(self.n_outputs_)
-        Y = ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
         X = self._fit_standardizer(X)
         return self._fit_network(
-            X, Y, sample_weight, n_outputs=self.n_outputs_, criterion=nn.MSELoss
-        )
+            X, self._scaled_target(Y), sample_weight, n_outputs=self.n_outputs_,
+            criterion=nn.MSELoss,
+        )  # fmt: skip
+
+    def _scaled_target(self, y):
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        return ((Y - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _stream_setup(self, scan, rng):
+        self._y_1d = scan.y_ndim == 1
+        self.n_outputs_ = len(scan.y.mean)
+        names = scan.target_names
+        self.target_names_ = None if names is None else np.asarray(names, dtype=object)
+        self.y_mean_, self.y_scale_ = self._target_moments(scan, self.standardize_target)
+
+        def prepare(i, X, y, w):
+            return self._standardize(X), self._scaled_target(y), w
+
+        return prepare, self.n_outputs_, nn.MSELoss, scan.weight_sums
 
     def predict(self, X):
         """Predicted targets in the units of ``y``: shape (n_samples, n_outputs), or

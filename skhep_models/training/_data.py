@@ -4,9 +4,17 @@ skorch's default ``DataLoader`` collates every mini-batch sample by sample; at t
 sizes of the seed studies (32) that dominates the cost of an epoch. Here the whole training set
 lives in a few tensors, is permuted once per epoch with a single gather, and mini-batches are
 zero-copy slices of the permuted tensors.
+
+A dataset hands the iterator *blocks* of tensors (``dataset.blocks(shuffle)``): one block for
+a :class:`TensorBatches`, one per chunk for a streamed dataset
+(:class:`~skhep_models.training.StreamBatches`). The iterator slices every block the same way
+and joins the rows left at the end of a block to the start of the next, so that every
+mini-batch but the last has ``batch_size`` events however the data are chunked.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import torch
 from torch.utils.data import Dataset
@@ -46,13 +54,23 @@ class TensorBatches(Dataset):
     def tensors(self):
         return self.X, self.y, self.sample_weight
 
+    def blocks(self, shuffle=False):
+        """The whole set as one block of ``(X, y, sample_weight)``, permuted if ``shuffle``."""
+        tensors = self.tensors()
+        if shuffle:
+            perm = torch.randperm(len(self)).to(tensors[0].device)
+            tensors = tuple(None if t is None else t.index_select(0, perm) for t in tensors)
+        yield tensors
+
 
 class FastBatchIterator:
-    """Iterate over ``(X, y, sample_weight)`` mini-batches of a :class:`TensorBatches`.
+    """Iterate over ``(X, y, sample_weight)`` mini-batches of a dataset's tensor blocks.
 
-    With ``shuffle=True`` the permutation is drawn from torch's global CPU generator, which the
-    engine seeds (inside ``torch.random.fork_rng``) from the estimator's ``random_state``; it is
-    drawn on the CPU so the batch order does not depend on the device.
+    The dataset is a :class:`TensorBatches` or a :class:`~skhep_models.training.StreamBatches`
+    (anything with ``__len__`` and ``blocks(shuffle)``). With ``shuffle=True`` the permutation
+    is drawn from torch's global CPU generator, which the engine seeds (inside
+    ``torch.random.fork_rng``) from the estimator's ``random_state``; it is drawn on the CPU so
+    the batch order does not depend on the device.
 
     ``min_last_batch``: a final batch smaller than this joins the one before it. BatchNorm in
     training mode cannot normalise a batch of one event; the engine sets 2 for such networks,
@@ -61,7 +79,7 @@ class FastBatchIterator:
 
     def __init__(
         self,
-        dataset: TensorBatches,
+        dataset,
         batch_size: int = 32,
         shuffle: bool = False,
         min_last_batch: int = 1,
@@ -71,26 +89,44 @@ class FastBatchIterator:
         self.shuffle = shuffle
         self.min_last_batch = int(min_last_batch)
 
-    def _starts(self, n):
-        starts = list(range(0, n, self.batch_size))
-        if len(starts) > 1 and n - starts[-1] < self.min_last_batch:
-            starts.pop()
-        return starts
-
     def __len__(self):
-        return len(self._starts(len(self.dataset)))
+        n, size = len(self.dataset), self.batch_size
+        n_batches = -(-n // size)
+        if n_batches > 1 and n - (n_batches - 1) * size < self.min_last_batch:
+            n_batches -= 1
+        return n_batches
 
     def __iter__(self):
-        tensors = self.dataset.tensors()
-        n = len(self.dataset)
-        if self.shuffle:
-            perm = torch.randperm(n).to(tensors[0].device)
-            tensors = tuple(None if t is None else t.index_select(0, perm) for t in tensors)
-        X, y, w = tensors
-        starts = self._starts(n)
-        for start, stop in zip(starts, [*starts[1:], n]):
-            yield (
-                X[start:stop],
-                None if y is None else y[start:stop],
-                None if w is None else w[start:stop],
-            )
+        size = self.batch_size
+        held = []  # the latest two batches, held back while a short final one may join them
+        carry = None  # rows left at the end of the previous block, fewer than batch_size
+        for block in self.dataset.blocks(self.shuffle):
+            n = len(block[0])
+            first, start = [], 0
+            if carry is not None:
+                start = min(size - len(carry[0]), n)
+                carry = _cat(carry, _rows(block, 0, start))
+                if len(carry[0]) < size:
+                    continue
+                first, carry = [carry], None
+            full = start + (n - start) // size * size
+            tail = _rows(block, full, n) if full < n else None
+            inner = (_rows(block, i, i + size) for i in range(start, full, size))
+            for batch in itertools.chain(first, inner):
+                held.append(batch)
+                if len(held) > 2:
+                    yield held.pop(0)
+            carry = tail
+        if carry is not None:
+            held.append(carry)
+        if len(held) > 1 and len(held[-1][0]) < self.min_last_batch:
+            held[-2:] = [_cat(*held[-2:])]
+        yield from held
+
+
+def _rows(block, start, stop):
+    return tuple(None if t is None else t[start:stop] for t in block)
+
+
+def _cat(a, b):
+    return tuple(None if s is None else torch.cat([s, t]) for s, t in zip(a, b))

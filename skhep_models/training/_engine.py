@@ -4,7 +4,8 @@ skorch provides parameter routing (``module__*``, ``optimizer__*``), initialisat
 history, early stopping with best-weight restore and pickling. This module changes what happens
 per mini-batch, which is where small-batch training spends its time:
 
-* batches are slices of pre-shuffled tensors (:class:`~skhep_models.training.FastBatchIterator`);
+* batches are slices of pre-shuffled tensors (:class:`~skhep_models.training.FastBatchIterator`),
+  held in memory or streamed chunk by chunk (:class:`~skhep_models.training.StreamBatches`);
 * ``train_step`` is zero_grad / forward / weighted loss / backward / step, nothing else;
 * losses are accumulated on the device and recorded once per epoch (no per-batch history);
 * per-batch callback hooks are only called when a callback actually implements them.
@@ -29,6 +30,7 @@ from skorch.utils import TeeGenerator
 
 from ._data import FastBatchIterator, TensorBatches
 from ._optim import FastAdamW
+from ._stream import StreamBatches
 
 __all__ = [
     "EngineNet",
@@ -318,8 +320,8 @@ def build_net(
 
 def fit_net(
     net: EngineNet,
-    train: TensorBatches,
-    valid: TensorBatches | None = None,
+    train: TensorBatches | StreamBatches,
+    valid: TensorBatches | StreamBatches | None = None,
     *,
     seed: int,
     widest_layer: int | None = None,
@@ -328,6 +330,8 @@ def fit_net(
 
     Weight initialisation and every epoch's shuffling draw from torch's global generator,
     seeded here inside ``torch.random.fork_rng`` so the caller's random state is untouched.
+    ``train`` and ``valid`` are tensors in memory or chunks streamed from a source; the loop
+    is the same.
     """
     from skorch.helper import predefined_split
 
@@ -338,7 +342,11 @@ def fit_net(
     device = str(net.device)
     with torch_seed(seed, device), _intraop_threads(threads if device == "cpu" else None):
         net.initialize()
-        net.partial_fit(train)
+        try:
+            net.partial_fit(train)
+        finally:
+            # the trained net must not carry (and pickle) the validation set or its source
+            net.set_params(train_split=None)
     return net
 
 

@@ -1,0 +1,203 @@
+"""Out-of-core training: a HEPMASS-size ROOT file streamed chunk by chunk into the engine.
+
+Writes ``--events`` generated ``X -> t tbar`` events (the 27 features of ``TTBAR_FEATURES``,
+the mass hypothesis and the label; half signal at the five HEPMASS masses, half SM background)
+to a ROOT file in chunks of ``--chunk`` events, then trains a ParameterizedNNClassifier for one
+epoch from it with ``fit_stream`` (a first pass fits the input standardisation, one training
+pass, one validation pass over a fifth of every chunk) and, for comparison, with ``fit`` on the
+first ``--in-memory-events`` events read into memory. Each training runs in a fresh process,
+so its peak resident memory (``ru_maxrss``) is its own and not the file writer's. Both models
+are scored on the same independently generated test events.
+
+Targets (issue "Search at scale", item 3): streaming peak RSS <= 3 GB with the 10M x 28
+float32 array alone 1.07 GB; streaming events/s within 1.5x of in-memory training.
+
+    python benchmarks/out_of_core.py [--events 10_000_000] [--chunk 1_000_000]
+        [--in-memory-events 2_000_000] [--batch-size 256] [--out DIR] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TREE = "events"
+MASSES = (500, 750, 1000, 1250, 1500)
+RSS_TARGET_GB = 3.0
+SPEED_TARGET = 1.5
+
+
+def _columns():
+    from skhep_models.datasets import TTBAR_FEATURES
+
+    return [*TTBAR_FEATURES, "mass"]
+
+
+def _generate(n_events, seed):
+    """``n_events`` events, half signal spread over the five masses, half background."""
+    from skhep_models.datasets import make_ttbar_resonance
+
+    n_signal = n_events // 2 // len(MASSES)
+    return make_ttbar_resonance(n_signal, n_events - n_signal * len(MASSES), MASSES,
+                                random_state=seed)  # fmt: skip
+
+
+def write_file(path, n_events, chunk):
+    """Write the events to ``path`` chunk by chunk (float32 branches, LZ4); return seconds."""
+    import uproot
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    columns = [*_columns(), "label"]
+    with uproot.recreate(path, compression=uproot.LZ4(1)) as file:
+        file.mktree(TREE, {c: np.float32 for c in columns})
+        with tqdm(total=n_events, desc="writing", unit="event", unit_scale=True) as bar:
+            for k, first in enumerate(range(0, n_events, chunk)):
+                df = _generate(min(chunk, n_events - first), seed=1000 + k)
+                file[TREE].extend({c: df[c].to_numpy(np.float32) for c in columns})
+                bar.update(len(df))
+                del df
+    return time.perf_counter() - start
+
+
+def _classifier(batch_size):
+    from skhep_models import ParameterizedNNClassifier
+
+    return ParameterizedNNClassifier(
+        batch_size=batch_size, max_epochs=1, patience=None, random_state=0
+    )
+
+
+def _peak_rss_gb():
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return kb * 1024 / 1e9 if sys.platform != "darwin" else kb / 1e9
+
+
+def _test_auc(clf, test_path):
+    from sklearn.metrics import roc_auc_score
+
+    from skhep_models.io import read_root
+
+    test = read_root(test_path, TREE, [*_columns(), "label"])
+    return float(roc_auc_score(test["label"], clf.decision_function(test[_columns()])))
+
+
+def train_child(mode, path, test_path, n_events, chunk, batch_size):
+    """Run in a fresh process: train one way, print one JSON line with the measurements."""
+    import torch
+
+    from skhep_models.io import read_root
+    from skhep_models.training import ChunkedSource
+
+    clf = _classifier(batch_size)
+    if mode == "stream":
+        source = ChunkedSource.from_root(
+            path, TREE, features=_columns(), target="label", step_size=chunk
+        )
+        start = time.perf_counter()
+        clf.fit_stream(source)
+    else:
+        df = read_root(path, TREE, [*_columns(), "label"], entry_stop=n_events)
+        X, y = df[_columns()], df["label"].to_numpy()
+        del df
+        start = time.perf_counter()
+        clf.fit(X, y)
+    seconds = time.perf_counter() - start
+    rss = _peak_rss_gb()  # before the test events are read
+    print(json.dumps({
+        "mode": mode, "events": n_events, "seconds": seconds, "peak_rss_gb": rss,
+        "train_loss": float(clf.history_["train_loss"].iloc[-1]),
+        "test_auc": _test_auc(clf, test_path), "threads": torch.get_num_threads(),
+    }))  # fmt: skip
+
+
+def _run_child(*args):
+    cmd = [sys.executable, __file__, "--child", *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--events", type=int, default=10_000_000)
+    p.add_argument("--chunk", type=int, default=1_000_000)
+    p.add_argument("--in-memory-events", type=int, default=2_000_000)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--test-events", type=int, default=200_000)
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/out_of_core"))
+    p.add_argument("--keep-file", action="store_true",
+                   help="reuse the ROOT files in --out if they hold the right number of events")
+    p.add_argument("--quick", action="store_true", help="200k events in 50k chunks (smoke test)")
+    p.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        mode, path, test_path, n, chunk, batch = args.child
+        return train_child(mode, path, test_path, int(n), int(chunk), int(batch))
+    if args.quick:
+        args.events, args.chunk, args.in_memory_events, args.test_events = (
+            200_000, 50_000, 100_000, 20_000
+        )
+    n_memory = min(args.in_memory_events, args.events)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path, test_path = args.out / "ttbar_train.root", args.out / "ttbar_test.root"
+
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores; "
+          f"{args.events:,} events in chunks of {args.chunk:,}, batch {args.batch_size}")  # fmt: skip
+    write_seconds = None
+    if not (args.keep_file and _entries(path) == args.events and _entries(test_path)):
+        write_seconds = write_file(path, args.events, args.chunk)
+        write_file(test_path, args.test_events, args.test_events)
+        size = path.stat().st_size / 1e9
+        print(f"wrote {path} ({size:.2f} GB) in {write_seconds:.0f} s")
+
+    stream = _run_child("stream", path, test_path, args.events, args.chunk, args.batch_size)
+    memory = _run_child("memory", path, test_path, n_memory, args.chunk, args.batch_size)
+    array_gb = args.events * len(_columns()) * 4 / 1e9
+    rows = []
+    for r in (stream, memory):
+        rows.append({
+            "training": "fit_stream (ROOT, chunked)" if r["mode"] == "stream" else "fit (in memory)",
+            "events": r["events"], "seconds": r["seconds"],
+            "events_per_s": r["events"] / r["seconds"], "peak_rss_gb": r["peak_rss_gb"],
+            "test_auc": r["test_auc"],
+        })  # fmt: skip
+    print(f"\n### One epoch of ParameterizedNNClassifier (batch {args.batch_size}, "
+          f"validation_fraction 0.2, {stream['threads']} torch threads)\n")  # fmt: skip
+    print("| training | events | time [s] | events/s | peak RSS [GB] | test AUC |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['training']} | {r['events']:,} | {r['seconds']:.1f} | "
+              f"{r['events_per_s']:,.0f} | {r['peak_rss_gb']:.2f} | {r['test_auc']:.4f} |")  # fmt: skip
+    slowdown = rows[1]["events_per_s"] / rows[0]["events_per_s"]
+    rss_ok = rows[0]["peak_rss_gb"] <= RSS_TARGET_GB
+    print("\n### Targets\n")
+    print(f"- streaming peak RSS {rows[0]['peak_rss_gb']:.2f} GB <= {RSS_TARGET_GB:g} GB "
+          f"(the {args.events:,} x {len(_columns())} float32 array alone: {array_gb:.2f} GB): "
+          f"{'met' if rss_ok else 'NOT met'}")  # fmt: skip
+    print(f"- in-memory events/s / streaming events/s = {slowdown:.2f} <= {SPEED_TARGET:g}: "
+          f"{'met' if slowdown <= SPEED_TARGET else 'NOT met'}")  # fmt: skip
+    return rows
+
+
+def _entries(path):
+    if not Path(path).exists():
+        return None
+    import uproot
+
+    with uproot.open(path) as file:
+        return file[TREE].num_entries if TREE in file else None
+
+
+if __name__ == "__main__":
+    main()
