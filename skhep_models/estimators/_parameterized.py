@@ -84,6 +84,15 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
     hypothesis outside the range of ``param_values_`` is an extrapolation: nothing forbids
     it, nothing vouches for it.
 
+    ``fit_stream(source)`` trains on events streamed from a ROOT file or a Dask collection
+    (:class:`~skhep_models.training.ChunkedSource`) without loading them: its first pass
+    collects the classes, the class weight totals and the signal's parameter values. With
+    ``background_params`` 'random' or 'balanced' the background of each chunk is given
+    values drawn from ``random_state`` and the chunk's index (the same in every epoch), and,
+    as the background then follows the signal's values, the parameter columns are
+    standardised with the signal's mean and standard deviation. The validation events are
+    not stratified there.
+
     References
     ----------
     P. Baldi, K. Cranmer, T. Faucett, P. Sadowski, D. Whiteson, "Parameterized neural networks

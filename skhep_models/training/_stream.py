@@ -62,7 +62,6 @@ class ChunkedSource:
     --------
     >>> import numpy as np
     >>> from skhep_models.training import ChunkedSource
-    >>> rng = np.random.default_rng(0)
     >>> def chunks():
     ...     for seed in range(3):
     ...         X = np.random.default_rng(seed).normal(size=(100, 2))
@@ -246,6 +245,11 @@ class ChunkedSource:
             X = _float32(X, f"{self.where(i)}: X")
             if X.ndim != 2:
                 raise ValueError(f"{self.where(i)}: X must be 2-D, got shape {X.shape}.")
+            if self.features is not None and X.shape[1] != len(self.features):
+                raise ValueError(
+                    f"{self.where(i)} has {X.shape[1]} feature columns for the "
+                    f"{len(self.features)} names in features={self.features}."
+                )
         elif isinstance(chunk, Mapping) or hasattr(chunk, "columns"):
             if self.features is None or self.target is None:
                 raise ValueError(
