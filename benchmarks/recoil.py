@@ -5,7 +5,8 @@ Part 1 trains on generated events (``make_w_recoil``, 80/20 train/test split; th
 hold 20% of the training part out for early stopping) and compares, on the test events,
 
   * RecoilDNNRegressor with the seed's settings (256-256-256 tanh, BatchNorm, batch 4000);
-  * RecoilDNNRegressor trained on a flat truth prior: the same network at batch 500 with a
+  * RecoilDNNRegressor trained on a flat truth prior: its defaults (the seed's network without
+    BatchNorm, which part 2 found slower on standardised inputs) at batch 500 with a
     'plateau' schedule, the events weighted to a flat density in the (ux, uy) plane
     (``flat_spectrum_weights(truth_pt, power=1)``): a squared-error fit predicts the
     conditional mean, which on the steep W pT spectrum shrinks every recoil towards zero;
@@ -75,7 +76,7 @@ def fit_models(X, Y, truth_pt, budget, quick):
     # shrinks every recoil towards 0: weight the events to a flat density in the (ux, uy) plane
     flat = flat_spectrum_weights(truth_pt, np.arange(0, 205, 5), power=1.0, max_weight=50)
     candidates = [
-        (DNN_SEED, RecoilDNNRegressor(**epochs), None),
+        (DNN_SEED, RecoilDNNRegressor(batch_norm=True, **epochs), None),
         (DNN, RecoilDNNRegressor(batch_size=500, lr_schedule="plateau", **epochs), flat),
         ("XGBoost (2 outputs)", xgboost_model("regressor", n_jobs=os.cpu_count(), random_state=0,
                                               **({"n_estimators": 10} if quick else {})), None),

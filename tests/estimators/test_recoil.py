@@ -12,7 +12,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skhep_models import RecoilDNNRegressor
 
-FAST = dict(hidden_layer_sizes=(32, 32), batch_size=64, max_epochs=30, patience=5, random_state=0)
+FAST = dict(
+    hidden_layer_sizes=(32, 32), batch_norm=True, batch_size=64, max_epochs=30, patience=5, random_state=0
+)
 
 
 def _recoil_like(n, seed=0, scale=1.0):
@@ -42,7 +44,8 @@ def fitted(events):
 def test_defaults_are_the_seed_network():
     reg = RecoilDNNRegressor()
     assert reg.hidden_layer_sizes == (256, 256, 256)
-    assert (reg.activation, reg.batch_norm, reg.batch_size) == ("tanh", True, 4000)
+    # BatchNorm off: benchmarks/recoil.py found it slower with standardised inputs
+    assert (reg.activation, reg.batch_norm, reg.batch_size) == ("tanh", False, 4000)
     assert (reg.learning_rate, reg.weight_decay, reg.validation_fraction) == (1e-3, 0.0, 0.2)
     assert reg.standardize and reg.standardize_target
 
