@@ -514,7 +514,7 @@ def _recoil(run):
         "response (as in CMS's MET papers, so that a shrunk scale does not look sharper).",
         source,
         {"events (train / test)": f"{len(train):,} / {len(test):,}",
-         "DNN": "256-256-256 tanh, BatchNorm, batch 4000" + ("" if run.quick else ", 45 s budget"),
+         "DNN": _describe_dnn(models[_DNN]),
          "max epochs": epochs, "quick": run.quick, "random_state": rs},
     )  # fmt: skip
     report.add("All test events (GeV)",
@@ -538,6 +538,13 @@ def _recoil(run):
         report.add(f"Response and resolutions against {label}",
                    image=run.save(fig, f"recoil_vs_{stem}.png"))  # fmt: skip
     return report
+
+
+def _describe_dnn(dnn):
+    """The recoil network's settings, read from the fitted estimator (its defaults may change)."""
+    budget = f", {dnn.max_time:g} s budget" if dnn.max_time else ""
+    return (f"{'-'.join(map(str, dnn.hidden_layer_sizes_))} {dnn.activation}, batch_norm="
+            f"{dnn.batch_norm}, batch {dnn.batch_size}, {dnn.n_iter_} epochs{budget}")  # fmt: skip
 
 
 _RUNNERS = {"mass": _mass, "parameterized": _parameterized, "shaking": _shaking, "recoil": _recoil}
