@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo_mass_regression.py
+	$(BIN)/python -m skhep_models compare mass --out demo_report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -25,4 +25,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info demo_report
