@@ -422,11 +422,22 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _stream_setup(self, scan, rng):
         """After the first pass: set the fitted attributes; return ``(prepare, n_outputs,
-        criterion, weight_sums)`` with ``prepare(i, X, y, w) -> (X, Y, w)`` for one chunk."""
+        criterion, weight_sums)``, ``prepare`` as in :class:`~skhep_models.training.StreamBatches`."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot train from a stream: its training step needs the "
             "whole training set at once. Use fit(X, y) on data in memory."
         )
+
+    def _standardized_rows(self, X, rows):
+        """Standardised float32 copy of ``X[rows]`` (all rows if None), for streamed chunks.
+
+        Computed in float32, in place on the copy: the float64 path of ``_standardize`` would
+        cost several times more per chunk, and the two differ by at most a rounding step.
+        """
+        X = X.copy() if rows is None else X[rows]
+        X -= self.x_mean_.astype(np.float32)
+        X /= self.x_scale_.astype(np.float32)
+        return X
 
     def _target_moments(self, scan, standardize):
         """Target mean and scale from the first pass (0 and 1 without ``standardize``)."""
@@ -463,6 +474,11 @@ class NeuralEstimatorBase(BaseEstimator):
         if standardize:
             X = self._standardize(X)
         return predict(self.net_, _as_tensor(X))
+
+
+def _rows_of(a, rows):
+    """``a[rows]``; ``a`` itself for all rows (``rows=None``) or no array."""
+    return a if rows is None or a is None else a[rows]
 
 
 def _as_tensor(a):

@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
-from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase
+from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase, _rows_of
 
 __all__ = ["ShallowMassRegressor", "make_seed_mass_pipeline"]
 
@@ -163,8 +163,8 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         mean, scale = self._target_moments(scan, self.standardize_target)
         self.y_mean_, self.y_scale_ = float(mean[0]), float(scale[0])
 
-        def prepare(i, X, y, w):
-            return X, self._scaled_target(y), w
+        def prepare(i, X, y, w, rows):
+            return _rows_of(X, rows), self._scaled_target(_rows_of(y, rows)), _rows_of(w, rows)
 
         return prepare, 1, nn.MSELoss, scan.weight_sums
 

@@ -18,6 +18,7 @@ from ._base import (
     NEURAL_PARAMS_DOC,
     NeuralEstimatorBase,
     _as_tensor,
+    _rows_of,
 )
 
 __all__ = ["ParameterizedNNClassifier"]
@@ -378,14 +379,17 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
             self.x_mean_[p], self.x_scale_[p] = mean, np.where(std > 0, std, 1.0)
         background_seed = int(rng.randint(np.iinfo(np.int32).max))
 
-        def prepare(i, X, y, w):
+        def prepare(i, X, y, w, rows):
             is_signal = y == self.classes_[1]
-            X = self._standardize(X)
-            if assign:
+            if assign:  # on the whole chunk, so that the split does not change the values
+                params = X[:, p]
                 bkg = np.flatnonzero(~is_signal)
                 chunk_rng = np.random.default_rng([background_seed, i])
-                chosen = self._background_values(values, counts, len(bkg), chunk_rng)
-                X[np.ix_(bkg, p)] = (chosen - self.x_mean_[p]) / self.x_scale_[p]
+                params[bkg] = self._background_values(values, counts, len(bkg), chunk_rng)
+            X = self._standardized_rows(X, rows)
+            is_signal, w = _rows_of(is_signal, rows), _rows_of(w, rows)
+            if assign:
+                X[:, p] = (_rows_of(params, rows) - self.x_mean_[p]) / self.x_scale_[p]
             Y = is_signal.astype(np.float32).reshape(-1, 1)
             return X, Y, _by_class(is_signal, w, per_class)
 

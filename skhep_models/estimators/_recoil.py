@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from torch import nn
 
-from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase
+from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase, _rows_of
 
 __all__ = ["RecoilDNNRegressor"]
 
@@ -204,8 +204,9 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         self.target_names_ = None if names is None else np.asarray(names, dtype=object)
         self.y_mean_, self.y_scale_ = self._target_moments(scan, self.standardize_target)
 
-        def prepare(i, X, y, w):
-            return self._standardize(X), self._scaled_target(y), w
+        def prepare(i, X, y, w, rows):
+            X = self._standardized_rows(X, rows)
+            return X, self._scaled_target(_rows_of(y, rows)), _rows_of(w, rows)
 
         return prepare, self.n_outputs_, nn.MSELoss, scan.weight_sums
 

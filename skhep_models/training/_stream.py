@@ -124,7 +124,8 @@ class ChunkedSource:
             Branch of per-event weights.
         step_size : int, default=1_000_000
             Entries per chunk; a chunk of ``step_size`` events with ``n`` features takes
-            about ``8 * n * step_size`` bytes while it is prepared.
+            about ``4 * n * step_size`` bytes; a few copies are in memory while it is
+            prepared.
         """
         from ..io import iterate_root, read_root
 
@@ -377,8 +378,9 @@ class ChunkSplit:
         if self.fraction == 0:
             return None, None
         order = np.random.default_rng([self.seed, i]).permutation(n)
-        n_valid = int(round(self.fraction * n))
-        return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+        valid = np.zeros(n, bool)
+        valid[order[: int(round(self.fraction * n))]] = True
+        return np.flatnonzero(~valid), np.flatnonzero(valid)
 
 
 class RunningMoments:
@@ -426,9 +428,9 @@ class StreamBatches(Dataset):
     """The training or validation rows of a :class:`ChunkedSource`, one chunk at a time.
 
     A dataset for :class:`~skhep_models.training.FastBatchIterator`: ``blocks(shuffle)`` reads
-    each chunk, keeps the rows of ``part`` (``ChunkSplit``), maps them through ``prepare``
-    (the estimator's standardisation, targets and weights) and yields ``(X, y, w)`` tensors
-    on ``device``. With ``shuffle`` the rows are permuted within each chunk and, where the
+    each chunk, picks the rows of ``part`` (``ChunkSplit``), has ``prepare`` map them (the
+    estimator's standardisation, targets and weights) and yields ``(X, y, w)`` tensors on
+    ``device``. With ``shuffle`` the rows are permuted within each chunk and, where the
     source has random access and ``shuffle_chunks`` is set, the chunk order is permuted too;
     this is not a global shuffle: a mini-batch holds events of one chunk (two at a chunk
     boundary). Both permutations draw from torch's global generator, which the engine seeds.
@@ -437,8 +439,11 @@ class StreamBatches(Dataset):
     ----------
     source : ChunkedSource
     prepare : callable
-        ``prepare(i, X, y, w) -> (X, Y, w)`` for a whole chunk ``i``: float32 arrays, ``Y``
-        2-D, ``w`` None or 1-D.
+        ``prepare(i, X, y, w, rows) -> (X, Y, w)``: the rows ``rows`` (an index array, in
+        that order; None for all rows in order) of chunk ``i`` as float32 arrays, ``Y`` 2-D,
+        ``w`` None or 1-D. The whole chunk is given so that per-chunk assignments (such as
+        background parameters) do not depend on the split; ``X`` may be the caller's
+        memory and must not be modified.
     split : ChunkSplit
     part : {'train', 'valid'}
     chunk_sizes : list of int
@@ -496,17 +501,12 @@ class StreamBatches(Dataset):
                 continue
             if shuffle:
                 rows = rows[torch.randperm(len(rows)).numpy()]
-            X, Y, w = self.prepare(i, X, y, w)
-            full = len(rows) == len(X) and not shuffle
-            take = (lambda a: a) if full else (lambda a: a[rows])  # noqa: E731
-            tensors = [torch.from_numpy(np.ascontiguousarray(take(X))),
-                       torch.from_numpy(np.ascontiguousarray(take(Y)))]  # fmt: skip
-            if w is not None:
-                w = take(w)
-                if self.weight_scale != 1.0:
-                    w = w / np.float32(self.weight_scale)
-                tensors.append(torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32)))
-            else:
-                tensors.append(None)
+            elif len(rows) == len(X):
+                rows = None
+            X, Y, w = self.prepare(i, X, y, w, rows)
+            if w is not None and self.weight_scale != 1.0:
+                w = w / np.float32(self.weight_scale)
+            tensors = [None if a is None else torch.from_numpy(np.ascontiguousarray(a, np.float32))
+                       for a in (X, Y, w)]  # fmt: skip
             del X, Y, w
             yield tuple(None if t is None else t.to(self.device) for t in tensors)

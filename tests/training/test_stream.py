@@ -49,8 +49,9 @@ def root_file(tmp_path_factory):
     return path, df
 
 
-def _identity(i, X, y, w):
-    return X, y.astype(np.float32).reshape(len(y), -1), w
+def _identity(i, X, y, w, rows):
+    rows = slice(None) if rows is None else rows
+    return X[rows], y[rows].astype(np.float32).reshape(-1, 1), None if w is None else w[rows]
 
 
 def _row_source(sizes, width=1):
