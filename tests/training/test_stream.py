@@ -351,3 +351,21 @@ def test_stream_with_early_stopping_and_progress_bar(capsys):
                                     verbose=2, **FAST).fit_stream(source)  # fmt: skip
     assert clf.n_iter_ < 40  # stopped on the validation loss of the held-out rows
     assert "valid_loss" in capsys.readouterr().out
+
+
+def test_weights_are_normalised_over_the_stream_and_no_split_monitors_train_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    w = np.ones(len(X), np.float32)
+
+    def fit(weight, **params):
+        source = ChunkedSource.from_dask(da.from_array(X, chunks=(600, 2)), da.from_array(y, 600),
+                                         da.from_array(weight, 600))  # fmt: skip
+        return ParameterizedNNClassifier(param_columns=None, max_epochs=2, **FAST,
+                                         **params).fit_stream(source)  # fmt: skip
+
+    # weights of mean 1 whatever their normalisation (cross-section x luminosity)
+    np.testing.assert_array_equal(fit(w).decision_function(X), fit(5 * w).decision_function(X))
+    no_split = fit(w, validation_fraction=0.0)
+    assert "valid_loss" not in no_split.history_ and len(no_split.history_) == 2
