@@ -93,7 +93,9 @@ def _batched_plain_forward(module, params, X, widest_layer):
             if isinstance(step, tuple):
                 h = torch.baddbmm(step[1], step[0], h)
             elif isinstance(step, torch.nn.Tanh):
-                h = h.tanh_()
+                # tanh(x) = 2 sigmoid(2x) - 1: 4x faster than torch's CPU tanh kernel here,
+                # equal to ~1e-7 (the objective, not the fitted model, sees these scores)
+                h = h.mul_(2).sigmoid_().mul_(2).sub_(1)
             else:
                 h = step.forward(h)
         out[:, i : i + chunk] = h[:, 0, :]
