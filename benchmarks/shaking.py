@@ -160,7 +160,9 @@ def population_speed(n_events, population, hidden, n_features=28, repeats=3):
             fn()
             runs.append(time.perf_counter() - start)
         times[name] = float(np.median(runs)) / population
-    np.testing.assert_allclose(vectorised().numpy(), naive(), atol=1e-9)  # same numbers
+    # same numbers: the population's tanh (2 sigmoid(2x) - 1) rounds differently at ~1e-7, so
+    # a few near-tied event pairs may swap order (one pair moves the AUC by 1 / (n_s n_b))
+    np.testing.assert_allclose(vectorised().numpy(), naive(), atol=1e-5)
     return times
 
 
