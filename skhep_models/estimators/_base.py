@@ -205,7 +205,8 @@ class NeuralEstimatorBase(BaseEstimator):
     def _fit_standardizer(self, X):
         """Learn ``x_mean_`` / ``x_scale_`` (identity unless ``standardize``); return scaled X."""
         if self.standardize:
-            self._set_standardizer(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64))
+            mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+            self._set_standardizer(mean, std)
         else:
             self._set_standardizer(np.zeros(X.shape[1]), np.ones(X.shape[1]))
         return self._standardize(X)
@@ -326,8 +327,9 @@ class NeuralEstimatorBase(BaseEstimator):
         epoch; the validation loss is computed on them (read again after each training epoch)
         and drives early stopping as in ``fit``. The split is not stratified.
 
-        **Memory**: about three copies of one chunk (as read, standardised, shuffled) and the
-        network; ``step_size`` of the source sets the chunk size.
+        **Memory**: a few copies of one chunk (as read, as one float32 array, its shuffled and
+        standardised rows, the mini-batches of the previous chunk) and the network; the
+        source's ``step_size`` sets the chunk size.
 
         A chunk with NaN or infinite features, a missing column, the wrong width or negative
         weights stops training with an error that names the chunk.
@@ -421,8 +423,8 @@ class NeuralEstimatorBase(BaseEstimator):
         scan.y.update(y)
 
     def _stream_setup(self, scan, rng):
-        """After the first pass: set the fitted attributes; return ``(prepare, n_outputs,
-        criterion, weight_sums)``, ``prepare`` as in :class:`~skhep_models.training.StreamBatches`."""
+        """After the first pass: set the fitted attributes and return ``(prepare, n_outputs,
+        criterion, weight_sums)`` (``prepare`` as in :class:`StreamBatches`)."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot train from a stream: its training step needs the "
             "whole training set at once. Use fit(X, y) on data in memory."

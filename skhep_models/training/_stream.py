@@ -103,7 +103,7 @@ class ChunkedSource:
     # ---- constructors ---------------------------------------------------------------------
     @classmethod
     def from_root(cls, path, tree=None, *, features, target, weight=None,
-                  step_size=1_000_000):  # fmt: skip
+                  step_size=1_000_000, entry_start=None, entry_stop=None):  # fmt: skip
         """Chunks of ``step_size`` entries of the flat branches of a ROOT tree (uproot).
 
         The file, tree and branch names are checked here, before any training; each chunk is
@@ -123,14 +123,19 @@ class ChunkedSource:
         weight : str, default=None
             Branch of per-event weights.
         step_size : int, default=1_000_000
-            Entries per chunk; a chunk of ``step_size`` events with ``n`` features takes
-            about ``4 * n * step_size`` bytes; a few copies are in memory while it is
-            prepared.
+            Entries per chunk. A chunk of ``step_size`` events and ``n`` features takes
+            ``4 * n * step_size`` bytes as float32; a few copies of it are in memory while
+            it is prepared.
+        entry_start, entry_stop : int, default=None
+            Entries ``[entry_start, entry_stop)`` to stream (Python slice semantics, as in
+            :func:`~skhep_models.io.read_root`); ``None`` for the first and the last.
         """
         from ..io import iterate_root, read_root
 
         if isinstance(step_size, bool) or not isinstance(step_size, Integral) or step_size < 1:
-            raise ValueError(f"step_size must be a positive number of entries, got {step_size!r}.")
+            raise ValueError(
+                f"step_size must be a positive number of entries, got {step_size!r}."
+            )
         if features is None or target is None:
             raise ValueError("from_root needs the feature and target branch names.")
         features = _names(features, "features")
@@ -138,11 +143,12 @@ class ChunkedSource:
         branches = _column_list(features, target, weight)
         # raises here, with the branches of the tree listed, for a wrong file, tree or branch
         iterate_root(path, tree, branches, step_size=int(step_size), library="np")
-        n_entries = _root_entries(path, tree)
-        starts = list(range(0, n_entries, int(step_size)))
-        stops = [*starts[1:], n_entries]
+        first, last, _ = slice(entry_start, entry_stop).indices(_root_entries(path, tree))
+        starts = list(range(first, last, int(step_size)))
+        stops = [*starts[1:], last]
         read = functools.partial(read_root, path, tree, branches, library="np")
-        loaders = [functools.partial(read, entry_start=a, entry_stop=b) for a, b in zip(starts, stops)]
+        loaders = [functools.partial(read, entry_start=a, entry_stop=b)
+                   for a, b in zip(starts, stops)]  # fmt: skip
         where = f"ROOT file {str(path)!r}" + ("" if tree is None else f", tree {tree!r}")
         source = cls(loaders, features=features, target=target, weight=weight, description=where)
         source._starts = starts
@@ -379,8 +385,12 @@ class ChunkSplit:
             return None, None
         order = np.random.default_rng([self.seed, i]).permutation(n)
         valid = np.zeros(n, bool)
-        valid[order[: int(round(self.fraction * n))]] = True
+        valid[order[: self.n_valid(n)]] = True
         return np.flatnonzero(~valid), np.flatnonzero(valid)
+
+    def n_valid(self, n: int) -> int:
+        """Validation rows of a chunk of ``n`` events."""
+        return int(round(self.fraction * n))
 
 
 class RunningMoments:
@@ -471,7 +481,8 @@ class StreamBatches(Dataset):
         self.weight_scale = float(weight_scale)
         self.device = device
         self.shuffle_chunks = shuffle_chunks
-        self._n_rows = sum(len(self._rows(i, n)) for i, n in enumerate(self.chunk_sizes))
+        n_valid = sum(split.n_valid(n) for n in self.chunk_sizes)
+        self._n_rows = n_valid if part == "valid" else sum(self.chunk_sizes) - n_valid
 
     def _rows(self, i, n):
         train, valid = self.split.rows(i, n)
@@ -486,10 +497,13 @@ class StreamBatches(Dataset):
         raise TypeError("StreamBatches is read chunk by chunk through blocks(); no random access.")
 
     def blocks(self, shuffle=False):
+        """Yield the ``(X, y, w)`` tensors of this part of each chunk in turn."""
         order = None
         if shuffle and self.shuffle_chunks and self.source.n_chunks:
             order = torch.randperm(self.source.n_chunks).tolist()
+        n_chunks = 0
         for i, X, y, w in self.source.iter_chunks(order, n_features=self.n_features):
+            n_chunks += 1
             if i >= len(self.chunk_sizes) or len(X) != self.chunk_sizes[i]:
                 expected = self.chunk_sizes[i] if i < len(self.chunk_sizes) else "no chunk"
                 raise ValueError(
@@ -510,3 +524,8 @@ class StreamBatches(Dataset):
                        for a in (X, Y, w)]  # fmt: skip
             del X, Y, w
             yield tuple(None if t is None else t.to(self.device) for t in tensors)
+        if n_chunks != len(self.chunk_sizes):
+            raise ValueError(
+                f"{self.source!r} yielded {n_chunks} chunks, but {len(self.chunk_sizes)} in the "
+                "first pass: the source must yield the same chunks in every pass."
+            )

@@ -82,6 +82,11 @@ def test_root_source_reads_the_requested_columns_in_chunks(root_file):
     assert np.array_equal(np.concatenate([c[3] for c in chunks]), df["w"].to_numpy())
     # random access: any order
     assert [i for i, *_ in source.iter_chunks([2, 0])] == [2, 0]
+    part = ChunkedSource.from_root(path, features=["x0"], target="label", step_size=1000,
+                                   entry_start=500, entry_stop=-1000)  # fmt: skip
+    X = np.concatenate([c[1] for c in part.iter_chunks()])
+    assert part.n_chunks == 5 and np.array_equal(X[:, 0], df["x0"].to_numpy()[500:-1000])
+    assert "entries from 4500" in part.where(4)
 
 
 def test_root_source_names_a_missing_branch_at_construction(root_file):
@@ -214,6 +219,10 @@ def test_a_source_that_changes_between_passes_is_refused():
                          chunk_sizes=sizes, n_features=1)  # fmt: skip
     with pytest.raises(ValueError, match="chunk 1 .* has 12 rows, but the first pass saw 10"):
         list(FastBatchIterator(data, 4))
+    data = StreamBatches(_row_source([10]), _identity, ChunkSplit(0, 0), "train",
+                         chunk_sizes=sizes, n_features=1)  # fmt: skip
+    with pytest.raises(ValueError, match="yielded 1 chunks, but 2 in the first pass"):
+        list(FastBatchIterator(data, 4))
 
 
 # ---- estimators --------------------------------------------------------------------------
@@ -281,13 +290,14 @@ def test_stream_weights_and_class_weight(root_file):
     flipped["label"] = np.where(np.arange(len(df)) % 2 == 0, 1 - df["label"], df["label"])
     flipped["w"] = (np.arange(len(df)) % 2 == 1).astype(np.float32)
     X = flipped[["x0", "mass"]].to_numpy(np.float32)  # the mass (0 for background) separates
-    chunks = [(X[k : k + 2000], flipped["label"].to_numpy()[k : k + 2000],
-               flipped["w"].to_numpy()[k : k + 2000]) for k in range(0, len(df), 2000)]  # fmt: skip
-    source = ChunkedSource([lambda c=c: c for c in chunks])
-    clf = ParameterizedNNClassifier(param_columns=None, max_epochs=6, **FAST).fit_stream(source)
+    label, w = flipped["label"].to_numpy(), flipped["w"].to_numpy()
+    chunks = [(X[k : k + 2000], label[k : k + 2000], w[k : k + 2000]) for k in (0, 2000, 4000)]
+    plain = dict(param_columns=None, max_epochs=6, **FAST)
+    weighted = ChunkedSource([lambda c=c: c for c in chunks])
+    clf = ParameterizedNNClassifier(**plain).fit_stream(weighted)
     assert roc_auc_score(df["label"], clf.decision_function(X)) > 0.95
     unweighted = ChunkedSource([lambda c=c: c[:2] for c in chunks])
-    clf = ParameterizedNNClassifier(param_columns=None, max_epochs=6, **FAST).fit_stream(unweighted)
+    clf = ParameterizedNNClassifier(**plain).fit_stream(unweighted)
     assert roc_auc_score(df["label"], clf.decision_function(X)) < 0.8
     # class_weight='balanced' on a rare signal: the mean probability comes out near 1/2
     rng = np.random.default_rng(0)
