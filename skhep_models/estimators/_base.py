@@ -204,16 +204,12 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _fit_standardizer(self, X):
         """Learn ``x_mean_`` / ``x_scale_`` (identity unless ``standardize``); return scaled X."""
-        if self.standardize:
-            mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
-            self._set_standardizer(mean, std)
-        else:
-            self._set_standardizer(np.zeros(X.shape[1]), np.ones(X.shape[1]))
+        self.x_mean_, self.x_scale_ = _standardizer(
+            self.standardize,
+            X.shape[1],
+            lambda: (X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)),
+        )
         return self._standardize(X)
-
-    def _set_standardizer(self, mean, std):
-        self.x_mean_ = np.asarray(mean, dtype=np.float64)
-        self.x_scale_ = np.where(std > 0, std, 1.0)
 
     def _standardize(self, X):
         return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
@@ -400,10 +396,9 @@ class NeuralEstimatorBase(BaseEstimator):
             self._stream_scan_chunk(scan, i, X, y, w, valid, source)
         if not sum(scan.sizes):
             raise ValueError(f"{source!r} yielded no events.")
-        if getattr(self, "standardize", False):
-            self._set_standardizer(scan.x.mean, scan.x.std)
-        else:
-            self._set_standardizer(np.zeros(self.n_features_in_), np.ones(self.n_features_in_))
+        self.x_mean_, self.x_scale_ = _standardizer(
+            getattr(self, "standardize", False), self.n_features_in_, lambda: (scan.x.mean, scan.x.std)
+        )
         return scan
 
     def _set_stream_features(self, source, n_features):
@@ -443,10 +438,7 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _target_moments(self, scan, standardize):
         """Target mean and scale from the first pass (0 and 1 without ``standardize``)."""
-        width = len(scan.y.mean)
-        if not standardize:
-            return np.zeros(width), np.ones(width)
-        return scan.y.mean, np.where(scan.y.std > 0, scan.y.std, 1.0)
+        return _standardizer(standardize, len(scan.y.mean), lambda: (scan.y.mean, scan.y.std))
 
     def _batches(self, X, Y, sample_weight, idx, *, normalize_weights=True):
         """The rows ``idx`` as tensors on the training device."""
@@ -476,6 +468,19 @@ class NeuralEstimatorBase(BaseEstimator):
         if standardize:
             X = self._standardize(X)
         return predict(self.net_, _as_tensor(X))
+
+
+def _standardizer(enabled, width, moments):
+    """``(mean, scale)`` per column to standardise with, as float64 arrays of ``width``.
+
+    ``moments()`` gives the (mean, standard deviation); a zero spread (a constant column) is
+    scaled by 1. Without ``enabled`` the map is the identity, (0, 1), and ``moments`` is not
+    called. One rule for the inputs and the targets, in memory and streamed.
+    """
+    if not enabled:
+        return np.zeros(width), np.ones(width)
+    mean, std = moments()
+    return np.asarray(mean, dtype=np.float64), np.where(np.asarray(std) > 0, std, 1.0)
 
 
 def _rows_of(a, rows):

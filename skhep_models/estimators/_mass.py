@@ -8,7 +8,13 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
-from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase, _rows_of
+from ._base import (
+    NEURAL_ATTRIBUTES_DOC,
+    NEURAL_PARAMS_DOC,
+    NeuralEstimatorBase,
+    _rows_of,
+    _standardizer,
+)
 
 __all__ = ["ShallowMassRegressor", "make_seed_mass_pipeline"]
 
@@ -143,10 +149,8 @@ class ShallowMassRegressor(RegressorMixin, NeuralEstimatorBase):
         self : ShallowMassRegressor
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        if self.standardize_target:
-            self.y_mean_, self.y_scale_ = float(np.mean(y)), float(np.std(y)) or 1.0
-        else:
-            self.y_mean_, self.y_scale_ = 0.0, 1.0
+        mean, scale = _standardizer(self.standardize_target, 1, lambda: (np.mean(y), np.std(y)))
+        self.y_mean_, self.y_scale_ = mean.item(), scale.item()
         return self._fit_network(
             X, self._scaled_target(y), sample_weight, n_outputs=1, criterion=nn.MSELoss
         )

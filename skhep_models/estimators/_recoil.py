@@ -6,7 +6,13 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from torch import nn
 
-from ._base import NEURAL_ATTRIBUTES_DOC, NEURAL_PARAMS_DOC, NeuralEstimatorBase, _rows_of
+from ._base import (
+    NEURAL_ATTRIBUTES_DOC,
+    NEURAL_PARAMS_DOC,
+    NeuralEstimatorBase,
+    _rows_of,
+    _standardizer,
+)
 
 __all__ = ["RecoilDNNRegressor"]
 
@@ -181,12 +187,9 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
             if names is not None and all(isinstance(c, str) for c in names)
             else None
         )
-        if self.standardize_target:
-            self.y_mean_ = Y.mean(axis=0)
-            scale = Y.std(axis=0)
-            self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        else:
-            self.y_mean_, self.y_scale_ = np.zeros(self.n_outputs_), np.ones(self.n_outputs_)
+        self.y_mean_, self.y_scale_ = _standardizer(
+            self.standardize_target, self.n_outputs_, lambda: (Y.mean(axis=0), Y.std(axis=0))
+        )
         X = self._fit_standardizer(X)
         return self._fit_network(
             X, self._scaled_target(Y), sample_weight, n_outputs=self.n_outputs_,
