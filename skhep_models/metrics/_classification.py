@@ -73,6 +73,30 @@ def _check_finite(arr, name):
         )
 
 
+def _check_weights(sample_weight, n_events, needed_for):
+    """Validated float weights, default all ones: 1-D, one per event, finite, non-negative.
+
+    ``needed_for`` names what needs non-negative weights, for the error message.
+    """
+    if sample_weight is None:
+        return np.ones(n_events)
+    w = _as_1d(sample_weight, "sample_weight", dtype=float)
+    if len(w) != n_events:
+        raise ValueError(
+            f"sample_weight must have one weight per event; got {len(w)} weights for "
+            f"{n_events} events."
+        )
+    _check_finite(w, "sample_weight")
+    negative = w < 0
+    if negative.any():
+        raise ValueError(
+            f"sample_weight contains {int(negative.sum())} negative weight(s) (minimum "
+            f"{w.min():g}); {needed_for} need non-negative weights. Drop the negative-weight "
+            "events, set them to zero, or absorb them into neighbouring events first."
+        )
+    return w
+
+
 def _validate(y_true, y_score, sample_weight, *, need_both_classes):
     """Return ``(y_true as int 0/1, y_score as float, sample_weight as float)``, all 1-D."""
     y_true = _as_1d(y_true, "y_true")
@@ -96,24 +120,7 @@ def _validate(y_true, y_score, sample_weight, *, need_both_classes):
     y_true = y_float.astype(np.int64)
     _check_finite(y_score, "y_score")
 
-    if sample_weight is None:
-        sample_weight = np.ones(len(y_true))
-    else:
-        sample_weight = _as_1d(sample_weight, "sample_weight", dtype=float)
-        if len(sample_weight) != len(y_true):
-            raise ValueError(
-                f"sample_weight must have one weight per event; got {len(sample_weight)} "
-                f"weights for {len(y_true)} events."
-            )
-        _check_finite(sample_weight, "sample_weight")
-        negative = sample_weight < 0
-        if negative.any():
-            raise ValueError(
-                f"sample_weight contains {int(negative.sum())} negative weight(s) (minimum "
-                f"{sample_weight.min():g}); efficiencies and ROC curves need non-negative "
-                "weights. Drop the negative-weight events, set them to zero, or absorb them "
-                "into neighbouring events first."
-            )
+    sample_weight = _check_weights(sample_weight, len(y_true), "efficiencies and ROC curves")
 
     if need_both_classes:
         w_sig = sample_weight[y_true == 1].sum()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import make_scorer
 
-from ._classification import _as_1d, _check_finite
+from ._classification import _as_1d, _check_finite, _check_weights
 
 __all__ = [
     "RECOIL_RESOLUTION_ESTIMATORS",
@@ -78,27 +78,6 @@ def _as_vectors(values, name):
     return arr
 
 
-def _check_weights(sample_weight, n_events):
-    """Validated float weights, default all ones: 1-D, one per event, finite, non-negative."""
-    if sample_weight is None:
-        return np.ones(n_events)
-    w = _as_1d(sample_weight, "sample_weight", dtype=float)
-    if len(w) != n_events:
-        raise ValueError(
-            f"sample_weight must have one weight per event; got {len(w)} weights for "
-            f"{n_events} events."
-        )
-    _check_finite(w, "sample_weight")
-    if (w < 0).any():
-        raise ValueError(
-            f"sample_weight contains {int((w < 0).sum())} negative weight(s) (minimum "
-            f"{w.min():g}); weighted widths and quantiles need non-negative weights. Drop "
-            "the negative-weight events, set them to zero, or absorb them into neighbouring "
-            "events first."
-        )
-    return w
-
-
 def _validate_recoil(u_true, u_pred, sample_weight):
     """Return ``(u_true, u_pred, sample_weight, pt_true)`` as validated float arrays."""
     u_true = _as_vectors(u_true, "u_true")
@@ -119,7 +98,8 @@ def _validate_recoil(u_true, u_pred, sample_weight):
             "on. Select the events with a recoil first, e.g. "
             "keep = np.hypot(u_true[:, 0], u_true[:, 1]) > 0."
         )
-    return u_true, u_pred, _check_weights(sample_weight, len(u_true)), pt_true
+    w = _check_weights(sample_weight, len(u_true), "weighted widths and quantiles")
+    return u_true, u_pred, w, pt_true
 
 
 def _check_estimator(estimator):
