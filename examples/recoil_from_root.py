@@ -36,14 +36,16 @@ FLAT = ["n_vertices", "mu", "ux", "uy"]
 
 
 def write_ntuple(path, n_events, seed=0):
-    """The generated events as a TTree: one record collection per object type."""
-    _, objects = make_w_recoil(n_events, random_state=seed, return_objects=True)
+    """Write the generated events as a TTree (one record collection per object type); return
+    the generator's own table of the 38 inputs, to check the rebuilt ones against."""
+    table, objects = make_w_recoil(n_events, random_state=seed, return_objects=True)
     branches = {name: ak.zip({"Px": objects[f"{name}_Px"], "Py": objects[f"{name}_Py"]})
                 for name in COLLECTIONS}  # fmt: skip
     branches.update({name: objects[name] for name in FLAT})
     with uproot.recreate(path) as f:
         f.mktree("events", {name: a.type.content for name, a in branches.items()})
         f["events"].extend(branches)
+    return table
 
 
 def recoil_inputs(events):
@@ -85,13 +87,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     path = args.root or Path(tempfile.mkdtemp()) / "w_recoil.root"
 
-    write_ntuple(path, args.events)
+    reference = write_ntuple(path, args.events)
     with uproot.open(path) as f:
         tree = f["events"]
         print(f"{path.name}: {tree.num_entries:,} events, branches {', '.join(tree.keys()[:6])}, ...")
         events = tree.arrays([f"{c}_{f}" for c in COLLECTIONS for f in ("Px", "Py")] + FLAT)
     X, Y = recoil_inputs(events)
-    reference = make_w_recoil(args.events, random_state=0)  # the generator's own 38 columns
     same = np.allclose(X.to_numpy(float), reference[W_RECOIL_FEATURES].to_numpy(float), rtol=1e-4, atol=1e-3)
     print(f"38 inputs rebuilt from the jagged branches equal the generator's columns: {same}")
 
