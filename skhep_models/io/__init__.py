@@ -23,6 +23,12 @@ read_csv, iterate_csv
     only the requested columns.
 read_higgs_uci
     The UCI HIGGS rows (label, then ``HIGGS_UCI_FEATURES``) as ``(X, y)``.
+read_darkmachines, iterate_darkmachines
+    DarkMachines challenge events (one ``;``-separated line per event, a
+    varying number of ``type,E,pt,eta,phi`` objects) as fixed-width rows:
+    event id, process, weight, MET, then per group (b-jets, jets, leptons,
+    photons) the object count and the N leading objects by pT, zero-padded,
+    energies in GeV; whole or in chunks.
 
 Jagged arrays
 -------------
@@ -40,6 +46,7 @@ clean_events
 """
 
 from ._cleaning import clean_events
+from ._darkmachines import iterate_darkmachines, read_darkmachines
 from ._higgs import HIGGS_UCI_FEATURES, read_higgs_uci
 from ._jagged import iterate_root_leading, leading_objects, read_root_leading
 from ._readers import iterate_csv, iterate_root, read_csv, read_root
@@ -48,10 +55,12 @@ __all__ = [
     "HIGGS_UCI_FEATURES",
     "clean_events",
     "iterate_csv",
+    "iterate_darkmachines",
     "iterate_root",
     "iterate_root_leading",
     "leading_objects",
     "read_csv",
+    "read_darkmachines",
     "read_higgs_uci",
     "read_root",
     "read_root_leading",
