@@ -1,10 +1,12 @@
 """HEP-style plots (matplotlib + mplhep, the ``plot`` extra).
 
-Spectra, residuals, loss curves, ROC curves, metrics against a physics parameter, and the
-hadronic-recoil response and resolutions in bins.
+Spectra, residuals, loss curves, ROC curves, metrics against a physics parameter, the
+hadronic-recoil response and resolutions in bins, and the distributions of generated
+against real events.
 """
 
 from ._plots import (
+    feature_histograms,
     loss_curve,
     mass_spectrum,
     metric_vs_parameter,
@@ -15,6 +17,7 @@ from ._plots import (
 )
 
 __all__ = [
+    "feature_histograms",
     "loss_curve",
     "mass_spectrum",
     "metric_vs_parameter",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = [
+    "feature_histograms",
     "loss_curve",
     "mass_spectrum",
     "metric_vs_parameter",
@@ -494,3 +497,168 @@ def recoil_resolution_plot(
     return _recoil_series(
         tables, column, ax, xlabel, ylabel if ylabel is not None else default_ylabel
     )
+
+
+def _feature_edges(real, generated, bins):
+    """Bin edges for one feature: ``bins`` edges as given, or ``bins`` bins over both samples.
+
+    A feature whose values are all whole numbers (multiplicities, charges, flags) gets bins
+    centred on the integers, each an equal whole number of units wide, so that no bin
+    collects more integers than its neighbours.
+    """
+    if not (isinstance(bins, numbers.Integral) and not isinstance(bins, bool)):
+        edges = np.asarray(bins, dtype=float)
+        if edges.ndim != 1 or len(edges) < 2 or not (np.diff(edges) > 0).all():
+            raise ValueError(
+                "bins must be a number of bins or increasing bin edges (at least two); got "
+                f"{bins!r}."
+            )
+        return edges
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1; got {bins}.")
+    values = np.concatenate([real, generated])
+    low, high = values.min(), values.max()
+    if np.array_equal(values, np.round(values)):
+        width = max(1, int(np.ceil((high - low + 1) / bins)))
+        n_bins = int(np.ceil((high - low + 1) / width))
+        return low - 0.5 + width * np.arange(n_bins + 1)
+    return np.histogram_bin_edges(values, bins=bins)
+
+
+def feature_histograms(
+    real,
+    generated,
+    *,
+    columns=None,
+    bins=40,
+    sample_weight_real=None,
+    sample_weight_generated=None,
+    density=True,
+    log=False,
+    labels=("real", "generated"),
+    ncols=3,
+    axes=None,
+):
+    """Overlay the real and the generated distribution of every feature, one panel each.
+
+    The real sample is drawn filled, the generated one as a line, with mplhep's
+    ``histplot``.
+
+    Parameters
+    ----------
+    real : DataFrame or array-like of shape (n_real, n_features)
+    generated : DataFrame or array-like of shape (n_generated, n_features)
+        The same features, matched as in :func:`skhep_models.metrics.wasserstein_distances`
+        (by column name for DataFrames, else by position; an array's features are named 0,
+        1, ...).
+    columns : label or list of labels, optional
+        Features to draw, in this order; default all.
+    bins : int, array-like or dict, default=40
+        A number of bins over the range of both samples together (for a feature of whole
+        numbers, bins centred on the integers, several integers wide where the range needs
+        more than ``bins`` of them), or the bin edges, or a dict of feature name -> either
+        of these (features not in it get 40 bins).
+    sample_weight_real, sample_weight_generated : array-like, optional
+        Non-negative event weights of each sample; default 1 for every event.
+    density : bool, default=True
+        Divide each histogram by its sample's total weight and by the bin widths, so that
+        samples of different sizes compare in shape; the area inside the bins is then the
+        fraction of the sample in them. If False, draw the (weighted) events per bin.
+    log : bool, default=False
+        Logarithmic y axes, to see the tails.
+    labels : tuple of two str, default=("real", "generated")
+        Legend entries, shown in the first panel.
+    ncols : int, default=3
+        Panels per row of a new figure.
+    axes : sequence of matplotlib Axes, optional
+        One per drawn feature; default a new figure with a grid of panels (the spare ones
+        hidden).
+
+    Returns
+    -------
+    matplotlib Figure
+        The figure of the panels.
+
+    Raises
+    ------
+    ValueError
+        On invalid samples or weights (see :func:`skhep_models.metrics.ks_statistics`), an
+        unknown column, invalid bins, or a number of ``axes`` other than the number of
+        features.
+
+    See Also
+    --------
+    skhep_models.metrics.generative_report : Distances between these distributions.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skhep_models.plotting import feature_histograms
+    >>> rng = np.random.default_rng(0)
+    >>> real = pd.DataFrame({"pt": rng.exponential(30, 1000), "n_jets": rng.poisson(3, 1000)})
+    >>> generated = pd.DataFrame({"pt": rng.exponential(27, 800),
+    ...                           "n_jets": rng.poisson(3.3, 800)})
+    >>> fig = feature_histograms(real, generated)
+    >>> [ax.get_xlabel() for ax in fig.axes if ax.get_visible()]
+    ['pt', 'n_jets']
+    """
+    import matplotlib.pyplot as plt
+    import mplhep as hep
+    import pandas as pd
+
+    from ..metrics._generative import _validate_samples
+
+    s = _validate_samples(real, generated, sample_weight_real, sample_weight_generated)
+    if columns is None:
+        selected = list(s.columns)
+    else:
+        many = isinstance(columns, (list, tuple, np.ndarray, pd.Index))
+        selected = list(columns) if many else [columns]
+        unknown = [c for c in selected if c not in s.columns]
+        if unknown or not selected:
+            raise ValueError(
+                f"columns must name features of the samples, {list(s.columns)}; got unknown "
+                f"name(s) {unknown}." if unknown else "columns is empty; name at least one."
+            )
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2:
+        raise ValueError(f"labels must be two legend entries (real, generated); got {labels!r}.")
+    if axes is None:
+        ncols = max(1, min(int(ncols), len(selected)))
+        nrows = -(-len(selected) // ncols)
+        fig, grid = plt.subplots(
+            nrows, ncols, figsize=(4.5 * ncols, 3.6 * nrows), squeeze=False, layout="constrained"
+        )
+        axes = grid.ravel()
+        for spare in axes[len(selected) :]:
+            spare.set_visible(False)
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != len(selected):
+            raise ValueError(
+                f"axes must hold one Axes per feature drawn; got {len(axes)} for "
+                f"{len(selected)} features."
+            )
+        fig = axes[0].figure
+
+    for ax, column in zip(axes, selected):
+        j = s.columns.get_loc(column)
+        x_real, x_generated = s.real[:, j], s.generated[:, j]
+        column_bins = bins.get(column, 40) if isinstance(bins, dict) else bins
+        edges = _feature_edges(x_real, x_generated, column_bins)
+        for x, w, label, style in (
+            (x_real, s.w_real, labels[0], {"histtype": "fill", "color": "black", "alpha": 0.25}),
+            (x_generated, s.w_generated, labels[1], {"histtype": "step", "color": "C0"}),
+        ):
+            counts, _ = np.histogram(x, bins=edges, weights=w)
+            if density:
+                counts = counts / (w.sum() * np.diff(edges))
+            hep.histplot(counts, edges, ax=ax, label=label, **style)
+        ax.set_xlabel(str(column))
+        ax.set_ylabel("density" if density else "events / bin")
+        if log:
+            ax.set_yscale("log")
+    axes[0].legend(fontsize="small")
+    return fig
