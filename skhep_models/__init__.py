@@ -7,6 +7,7 @@ The neural estimators wrap PyTorch through skorch and share one training engine
 from ._version import __version__
 from .estimators import (
     AUCShakingClassifier,
+    BetaVAEGenerator,
     ParameterizedNNClassifier,
     RecoilDNNRegressor,
     ShallowMassRegressor,
@@ -14,6 +15,7 @@ from .estimators import (
 
 __all__ = [
     "AUCShakingClassifier",
+    "BetaVAEGenerator",
     "ParameterizedNNClassifier",
     "RecoilDNNRegressor",
     "ShallowMassRegressor",

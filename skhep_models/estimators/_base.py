@@ -146,6 +146,8 @@ class NeuralEstimatorBase(BaseEstimator):
     """Base of the neural estimators; subclasses define ``__init__``, ``fit`` and the output map."""
 
     _parameter_constraints: dict = NEURAL_PARAMETER_CONSTRAINTS
+    # the torch module ``_train`` builds; ``_module_kwargs`` gives its (and the loss's) arguments
+    _module = MLP
 
     # ---- architecture -------------------------------------------------------------------
     def _hidden_layer_sizes(self) -> tuple[int, ...]:
@@ -266,7 +268,7 @@ class NeuralEstimatorBase(BaseEstimator):
         """Build ``net_`` and train it on ``train`` (tensors or a stream); record the history."""
         self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         self.net_ = build_net(
-            MLP,
+            self._module,
             criterion=criterion,
             criterion__reduction="none",
             learning_rate=self.learning_rate,

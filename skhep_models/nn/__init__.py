@@ -1,5 +1,6 @@
 """Pure ``torch.nn`` building blocks; nothing here imports scikit-learn."""
 
 from ._mlp import ACTIVATIONS, INITIALIZATIONS, MLP
+from ._vae import VAE, VAE_OUTPUTS, BetaVAELoss
 
-__all__ = ["MLP", "ACTIVATIONS", "INITIALIZATIONS"]
+__all__ = ["MLP", "ACTIVATIONS", "INITIALIZATIONS", "VAE", "VAE_OUTPUTS", "BetaVAELoss"]

@@ -350,18 +350,19 @@ def fit_net(
     return net
 
 
-def predict(net: EngineNet, X: torch.Tensor) -> np.ndarray:
+def predict(net: EngineNet, X: torch.Tensor, *, float64: bool = True, **forward_kwargs) -> np.ndarray:
     """Raw network outputs for ``X`` (evaluation mode, no gradients) as a numpy array.
 
-    On the CPU the forward pass runs in float64: float32 matrix products round differently
-    for different batch shapes (~1e-7), and an event's prediction must not depend on which
-    other events are predicted with it. The cost is small next to training.
+    On the CPU the forward pass runs in float64 unless ``float64=False``: float32 matrix
+    products round differently for different batch shapes (~1e-7), and an event's prediction
+    must not depend on which other events are predicted with it. The cost is small next to
+    training. ``forward_kwargs`` go to the module's ``forward`` (e.g. a VAE's ``output``).
     """
     module = net.module_
     module.eval()
     device = next(module.parameters()).device
     state = None
-    if device.type == "cpu":
+    if device.type == "cpu" and float64:
         state = {
             name: t.double() if t.is_floating_point() else t
             for name, t in (*module.named_parameters(), *module.named_buffers())
@@ -370,8 +371,8 @@ def predict(net: EngineNet, X: torch.Tensor) -> np.ndarray:
     def forward(x):
         x = x.to(device)
         if state is None:
-            return module(x)
-        return torch.func.functional_call(module, state, (x.double(),))
+            return module(x, **forward_kwargs)
+        return torch.func.functional_call(module, state, (x.double(),), forward_kwargs)
 
     with torch.inference_mode():
         out = [forward(X[i : i + INFERENCE_BATCH_SIZE]) for i in range(0, len(X), INFERENCE_BATCH_SIZE)]

@@ -1,0 +1,139 @@
+"""BetaVAEGenerator: training through the engine, sampling, discrete columns, latent map."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from skhep_models import BetaVAEGenerator
+from skhep_models.nn import VAE, BetaVAELoss
+
+FAST = {"hidden_layer_sizes": (32, 16), "latent_dim": 4, "max_epochs": 40, "random_state": 0}
+
+
+def _events(n=2000, seed=0):
+    """Correlated toy events: a jet count, HT growing with it, a padded second-jet pT."""
+    rng = np.random.default_rng(seed)
+    n_jet = rng.poisson(1.5, n)
+    ht = 40 * n_jet + rng.exponential(20, n)
+    jet2_pt = np.where(n_jet >= 2, rng.exponential(30, n) + 20, 0.0)
+    return pd.DataFrame({"n_jet": n_jet, "ht": ht, "jet2_pt": jet2_pt})
+
+
+def test_beta_vae_loss_matches_closed_form():
+    x = torch.tensor([[1.0, 2.0]])
+    recon = torch.tensor([[0.0, 0.0]])
+    mu, logvar = torch.tensor([[1.0]]), torch.tensor([[np.log(4.0)]])
+    kl = 0.5 * (1 + 4 - 1 - np.log(4.0))
+    loss = BetaVAELoss(beta=0.25, reduction="none")((recon, mu, logvar), x)
+    np.testing.assert_allclose(loss.numpy(), [0.75 * 2.5 + 0.25 * kl], rtol=1e-6)
+    with pytest.raises(ValueError, match="beta must be in"):
+        BetaVAELoss(beta=2.0)
+
+
+def test_vae_outputs_and_bad_output_name():
+    vae = VAE(3, (8,), latent_dim=2)
+    assert vae(torch.zeros(5, 3), output="mean").shape == (5, 2)
+    with pytest.raises(ValueError, match="output must be one of"):
+        vae(torch.zeros(5, 3), output="bogus")
+
+
+def test_sample_keeps_columns_dtypes_and_discrete_values():
+    X = _events()
+    vae = BetaVAEGenerator(**FAST).fit(X)
+    fake = vae.sample(3000, random_state=1)
+    assert list(fake.columns) == list(X.columns)
+    assert fake["n_jet"].dtype == X["n_jet"].dtype
+    assert set(fake["n_jet"].unique()) <= set(X["n_jet"].unique())
+    np.testing.assert_array_equal(vae.discrete_columns_, [0])
+    # the quantile map keeps the range and the zero padding as an exact point mass
+    for c in ("ht", "jet2_pt"):
+        assert X[c].min() <= fake[c].min() and fake[c].max() <= X[c].max()
+    zero_real, zero_fake = (X["jet2_pt"] == 0).mean(), (fake["jet2_pt"] == 0).mean()
+    assert abs(zero_fake - zero_real) < 0.1
+    # the learned correlation between count and HT survives sampling
+    assert fake[["n_jet", "ht"]].corr().iloc[0, 1] > 0.7
+
+
+def test_sampling_is_seeded_and_fits_are_reproducible():
+    X = _events(500)
+    a = BetaVAEGenerator(**FAST).fit(X)
+    b = BetaVAEGenerator(**FAST).fit(X)
+    pd.testing.assert_frame_equal(a.sample(50, random_state=3), b.sample(50, random_state=3))
+    assert not a.sample(50, random_state=3).equals(a.sample(50, random_state=4))
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+def test_transform_gives_latent_means_with_feature_names():
+    X = _events(500)
+    vae = BetaVAEGenerator(**FAST).set_output(transform="pandas").fit(X)
+    Z = vae.transform(X)
+    assert Z.shape == (500, 4)
+    assert list(Z.columns) == [f"betavaegenerator{i}" for i in range(4)]
+
+
+def test_training_reduces_the_loss_and_history_is_recorded():
+    vae = BetaVAEGenerator(**{**FAST, "patience": None, "max_epochs": 15}).fit(_events(800))
+    assert vae.n_iter_ == 15
+    assert vae.history_["train_loss"].iloc[-1] < vae.history_["train_loss"].iloc[0]
+    assert "valid_loss" in vae.history_
+
+
+def test_sample_weight_moves_the_generated_distribution():
+    X = _events(3000)
+    w = np.where(X["n_jet"] >= 2, 5.0, 1.0)
+    plain = BetaVAEGenerator(**FAST).fit(X).sample(4000, random_state=0)
+    weighted = BetaVAEGenerator(**FAST).fit(X, sample_weight=w).sample(4000, random_state=0)
+    frac_real = np.average(X["n_jet"] >= 2, weights=w)
+    assert (weighted["n_jet"] >= 2).mean() > (plain["n_jet"] >= 2).mean() + 0.1
+    assert abs((weighted["n_jet"] >= 2).mean() - frac_real) < 0.15
+
+
+def test_discrete_columns_by_name_position_and_none():
+    X = _events(400).astype({"n_jet": float})
+    assert BetaVAEGenerator(**FAST).fit(X).discrete_columns_.tolist() == [0]  # auto: few integers
+    assert BetaVAEGenerator(**FAST, discrete_columns=None).fit(X).discrete_columns_.tolist() == []
+    vae = BetaVAEGenerator(**FAST, discrete_columns=["jet2_pt", 0]).fit(X)
+    assert vae.discrete_columns_.tolist() == [0, 2]
+    assert set(vae.sample(200, random_state=0)["jet2_pt"]) <= set(X["jet2_pt"])
+    with pytest.raises(ValueError, match="'nope', which is not a column"):
+        BetaVAEGenerator(**FAST, discrete_columns=["nope"]).fit(X)
+    with pytest.raises(ValueError, match="column names or positions"):
+        BetaVAEGenerator(**FAST, discrete_columns=[7]).fit(X)
+
+
+def test_standard_transform_and_array_input():
+    X = _events(500).to_numpy(dtype=float)
+    vae = BetaVAEGenerator(**FAST, input_transform="standard").fit(X)
+    fake = vae.sample(10, random_state=0)
+    assert list(fake.columns) == ["x0", "x1", "x2"]
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, True])
+def test_sample_rejects_bad_sizes(n):
+    vae = BetaVAEGenerator(**FAST).fit(_events(300))
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        vae.sample(n)
+
+
+def test_bad_input_is_named():
+    X = _events(300)
+    X.loc[3, "ht"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        BetaVAEGenerator(**FAST).fit(X)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        BetaVAEGenerator(**FAST).fit(_events(300), sample_weight=-np.ones(300))
+
+
+def test_latent_mixture_follows_the_data_better_than_the_prior():
+    X = _events(2000)
+    kw = {**FAST, "latent_dim": 2, "max_epochs": 60}
+    zero_real = (X["jet2_pt"] == 0).mean()
+    errors = {}
+    for components in (None, 10):
+        vae = BetaVAEGenerator(**kw, latent_components=components).fit(X)
+        assert (vae.latent_density_ is None) == (components is None)
+        fake = vae.sample(4000, random_state=0)
+        errors[components] = abs((fake["jet2_pt"] == 0).mean() - zero_real)
+    assert errors[10] < errors[None]
+    assert errors[10] < 0.05
