@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..utils._targets import binary_target, check_class_weight_totals
+from ..utils._targets import ClassTotals, check_class_weight_totals
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
     NEURAL_PARAMS_DOC,
@@ -330,19 +330,9 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
         """Labels, per-class weight sums, and the parameter values of the signal candidates."""
         if not hasattr(scan, "labels"):
             self._param_idx = self._resolve_param_columns(self.n_features_in_)
-            scan.labels = {}  # label -> [events, total weight, validation weight]
-            scan.label_values = []
+            scan.labels = ClassTotals()
             scan.signal = None  # (largest label so far, {parameter row: events})
-        labels = np.unique(y)
-        scan.label_values.append(labels)
-        in_valid = np.zeros(len(y), bool)
-        if valid is not None:
-            in_valid[valid] = True
-        weight = np.ones(len(y)) if w is None else w.astype(np.float64)
-        for label in labels:
-            rows = y == label
-            stats = scan.labels.setdefault(label.item(), np.zeros(3))
-            stats += [rows.sum(), weight[rows].sum(), weight[rows & in_valid].sum()]
+        labels = scan.labels.update(y, w, valid, source.where(i))
         if not self._param_idx:
             return
         # the signal is the largest label: collect the values of the largest seen so far
@@ -354,9 +344,7 @@ class ParameterizedNNClassifier(ClassifierMixin, NeuralEstimatorBase):
             scan.signal[1][row] = scan.signal[1].get(row, 0) + n
 
     def _stream_setup(self, scan, rng):
-        labels = np.unique(np.concatenate(scan.label_values))
-        self.classes_, _ = binary_target(labels, type(self).__name__)
-        stats = np.array([scan.labels[c] for c in self.classes_.tolist()])
+        self.classes_, stats = scan.labels.binary(type(self).__name__)
         per_class = self._per_class_weight(stats[:, 1])
         weight_sums = scan.weight_sums
         if per_class is not None:
