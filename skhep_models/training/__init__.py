@@ -19,7 +19,13 @@ from ._engine import (
     resolve_device,
     torch_seed,
 )
-from ._shaking import OBJECTIVES, ShakingNet, population_objective, population_scores
+from ._shaking import (
+    OBJECTIVES,
+    ScoreCollector,
+    ShakingNet,
+    population_objective,
+    population_scores,
+)
 
 __all__ = [
     "BatchProgressBar",
@@ -31,6 +37,7 @@ __all__ = [
     "NonFiniteLossError",
     "OBJECTIVES",
     "RunningMoments",
+    "ScoreCollector",
     "ShakingNet",
     "StreamBatches",
     "TensorBatches",

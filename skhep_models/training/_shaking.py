@@ -11,6 +11,11 @@ over cuts on the score, TMVA's separation power, or any callable.
 
 Everything else (history, early stopping on the validation objective with best-weight
 restore, time budget, progress output, seeding) is the engine's.
+
+A shake's batch is the whole training set in memory, or one streamed chunk
+(:class:`~skhep_models.training.StreamBatches`): then every shake sees other events (stochastic
+shaking), and the validation objective is computed once over the validation rows of every
+chunk, gathered by :class:`ScoreCollector` in bounded memory.
 """
 
 from __future__ import annotations
@@ -24,7 +29,13 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from ._engine import EngineNet
 
-__all__ = ["OBJECTIVES", "ShakingNet", "population_objective", "population_scores"]
+__all__ = [
+    "OBJECTIVES",
+    "ScoreCollector",
+    "ShakingNet",
+    "population_objective",
+    "population_scores",
+]
 
 OBJECTIVES = ("roc_auc", "significance", "ams", "separation")
 # Bound on the (copies x events x widest layer) activations held at once (~64 MB of float32).
@@ -33,6 +44,9 @@ _MAX_ACTIVATIONS = 1 << 24
 _CACHE_ACTIVATIONS = 1 << 19
 _SEPARATION_BINS = 40  # TMVA's default, as skhep_models.metrics.separation_power
 _GROW, _SHRINK, _MIN_STEP = 1.25, 0.85, 1e-6
+# Streamed scores: kept event by event up to this many (3 numbers each, ~25 MB), binned beyond.
+EXACT_SCORES = 1 << 21
+_SCORE_BINS = 1 << 14
 
 
 def population_scores(module, thetas, X, widest_layer):
@@ -216,39 +230,151 @@ def population_objective(objective, scores, y, w, *, b_reg=10.0):
     return torch.tensor(values, dtype=torch.float64)
 
 
+class ScoreCollector:
+    """Scores, classes and weights of events gathered batch by batch, in bounded memory.
+
+    Every event is kept as it is (its score, class and weight) up to ``max_exact`` events
+    (``None``: always). Past that, the events are summarised in ``n_bins`` score bins, with
+    edges at quantiles of the first ``max_exact`` scores (the outer two bins open-ended):
+    per bin the signal weight, the background weight and the weighted mean score, and over
+    all events the lowest and highest score. :meth:`sample` then gives one pseudo-event per
+    bin and class at the bin's mean score, carrying the bin's weight, so the objectives see the
+    events of a bin as tied:
+
+    * ROC AUC: a signal-background pair within one bin counts one half, an error of at most
+      ``sum_k s_k b_k / (2 S B)`` (bin weights ``s_k``, ``b_k``, totals ``S``, ``B``), below
+      ~1 / (2 n_bins) for bins of equal population;
+    * best significance / AMS: the cut is chosen among the bin edges;
+    * separation: TMVA's 40 bins between the lowest and the highest score (kept exactly)
+      are filled with each bin's weight at its mean score.
+
+    Events tied in score always share a bin, and scores that take fewer distinct values than
+    ``n_bins`` among the first events are binned without error. The bins follow the
+    distribution of the first events: a stream sorted by score or class crowds the later
+    events into fewer bins.
+    """
+
+    def __init__(self, max_exact=None, n_bins=_SCORE_BINS):
+        self.max_exact = max_exact
+        self.n_bins = int(n_bins)
+        self._parts = []
+        self._n = 0
+        self._edges = None
+
+    def add(self, scores, y, w=None):
+        """Add a batch: ``scores`` and ``y`` (1 for signal) of n events, ``w`` (n,) or None."""
+        part = (scores.reshape(-1), y.reshape(-1), w)
+        if self._edges is not None:
+            return self._fill(*part)
+        self._parts.append(part)
+        self._n += len(part[0])
+        if self.max_exact is not None and self._n > self.max_exact:
+            events = self._stacked()
+            self._parts = []
+            self._start_bins(events[0])
+            self._fill(*events)
+
+    def _stacked(self):
+        scores, y, w = zip(*self._parts)
+        w = None if w[0] is None else torch.cat(w)
+        return torch.cat(scores), torch.cat(y), w
+
+    def _start_bins(self, scores):
+        scores = scores.detach().cpu().double().numpy()
+        # quantiles that are scores themselves: with fewer distinct scores than bins, each
+        # gets its own bin and the binned objectives equal the exact ones
+        inner = np.quantile(scores, np.linspace(0, 1, self.n_bins + 1)[1:-1], method="lower")
+        self._edges = torch.from_numpy(np.unique(inner))
+        self._sums = torch.zeros(3, len(self._edges) + 1, dtype=torch.float64)
+        self._range = (math.inf, -math.inf)
+
+    def _fill(self, scores, y, w):
+        scores = scores.detach().cpu().double()
+        w = torch.ones_like(scores) if w is None else w.detach().cpu().double()
+        sig = y.detach().cpu() > 0.5
+        k = torch.bucketize(scores, self._edges, right=True)
+        for row, values in enumerate((w * ~sig, w * sig, w * scores)):
+            self._sums[row].index_add_(0, k, values)
+        if len(scores):
+            lo, hi = self._range
+            self._range = (min(lo, float(scores.min())), max(hi, float(scores.max())))
+
+    def sample(self):
+        """``(scores, y, w)``: the events, or the bins' pseudo-events (``w`` None: unweighted)."""
+        if self._edges is None:
+            return self._stacked()
+        background, signal, score_sums = self._sums
+        total = background + signal
+        kept = total > 0
+        mean = score_sums[kept] / total[kept]
+        ends = torch.tensor(self._range, dtype=torch.float64)  # weightless: the score range
+        scores = torch.cat([mean, mean, ends])
+        y = torch.cat([torch.zeros(len(mean)), torch.ones(len(mean)), torch.zeros(2)])
+        return scores, y.double(), torch.cat([background[kept], signal[kept], torch.zeros(2)])
+
+
 class ShakingNet(EngineNet):
     """Engine net whose training step is a population shake instead of a gradient step.
 
-    The whole training set is one batch (``batch_size`` is set to its size); ``lr`` is the
-    initial step size (standard deviation of the perturbations, in weight units); the
-    recorded ``train_loss`` / ``valid_loss`` are ``-objective`` so that the engine's early
-    stopping (which minimises) keeps the weights with the best validation objective.
+    Each training batch gets one shake: in memory the whole training set is one batch
+    (``batch_size`` is set to its size) and an epoch is one shake; streamed, an epoch is a
+    shake per chunk-sized batch. ``lr`` is the initial step size (standard deviation of the
+    perturbations, in weight units). The recorded ``train_loss`` is ``-objective`` after the
+    shake (its mean over the epoch's batches); ``valid_loss`` is ``-objective`` of all the
+    validation events, scored batch by batch and gathered by :class:`ScoreCollector`
+    (exact up to ``max_exact_scores`` events, binned beyond; exact for a callable
+    objective), so that the engine's early stopping (which minimises) keeps the weights with
+    the best validation objective.
     """
 
     def __init__(self, module, criterion=torch.nn.Identity, *, objective="roc_auc",
-                 population_size=32, b_reg=10.0, widest_layer=1, **kwargs):  # fmt: skip
+                 population_size=32, b_reg=10.0, widest_layer=1, max_exact_scores=None,
+                 **kwargs):  # fmt: skip
         super().__init__(module, criterion, **kwargs)
         self.objective = objective
         self.population_size = population_size
         self.b_reg = b_reg
         self.widest_layer = widest_layer
+        self.max_exact_scores = max_exact_scores
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         # no gradients: the step size lives on the net; the optimizer skorch builds is unused
         self.step_size_ = float(self.lr)
         self.current_objective_ = None
+        # One batch an epoch: every shake sees the same events, and the objective of the
+        # current weights carries over from one shake to the next. Several (streamed chunks):
+        # it is computed again on each batch, whose weights are scaled to the training set's.
+        self.n_train_ = len(X)
+        self.same_batch_ = len(self.get_iterator(X, training=True)) <= 1
 
     def _objective_of(self, thetas, X, y, w):
         scores = population_scores(self.module_, thetas, X, self.widest_layer)
         return population_objective(self.objective, scores, y, w, b_reg=self.b_reg)
 
+    def _batch_weights(self, y, w):
+        """The batch's weights scaled by (training events / batch events), so that its yields
+        stand for the training set's (the significances depend on them; 1 in memory)."""
+        scale = self.n_train_ / len(y)
+        if scale != 1.0:
+            w = torch.full_like(y, scale) if w is None else w * scale
+        sig = y > 0.5
+        for name, rows in (("signal", sig), ("background", ~sig)):
+            if not (rows.any() if w is None else w[rows].sum() > 0):
+                raise ValueError(
+                    f"A shake's batch of {len(y)} training events has no {name} weight: the "
+                    "objective compares signal and background. Streamed, each chunk is a batch "
+                    "and must mix both: write the events shuffled, or read larger chunks."
+                )
+        return w
+
     def train_step(self, batch, **fit_params):
         X, y, w = batch
         y = y.reshape(-1)
+        w = self._batch_weights(y, w)
         with torch.no_grad():
             theta = parameters_to_vector(self.module_.parameters())
-            if self.current_objective_ is None:
+            if self.current_objective_ is None or not self.same_batch_:
                 self.current_objective_ = float(self._objective_of(theta[None], X, y, w)[0])
             half = max(1, self.population_size // 2)
             eps = torch.randn(half, theta.numel(), dtype=theta.dtype, device=theta.device)
@@ -277,11 +403,27 @@ class ShakingNet(EngineNet):
         loss = torch.tensor(-self.current_objective_, dtype=torch.float64)
         return {"loss": loss, "y_pred": None}
 
-    def validation_step(self, batch, **fit_params):
-        X, y, w = batch
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if not training and iterator is not None:
+            # the objective is no mean over batches: the validation step gets the scores of
+            # every validation batch (streamed chunk) as one batch
+            iterator = [self._validation_scores(iterator)]
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def _validation_scores(self, iterator):
+        """``(scores, y, w)`` of the validation events, as :class:`ScoreCollector` keeps them."""
+        # a callable objective takes every event's score: no binning for it
+        collector = ScoreCollector(None if callable(self.objective) else self.max_exact_scores)
         with torch.no_grad():
             theta = parameters_to_vector(self.module_.parameters())
-            value = self._objective_of(theta[None], X, y.reshape(-1), w)[0]
+            for X, y, w in iterator:
+                scores = population_scores(self.module_, theta[None], X, self.widest_layer)
+                collector.add(scores, y, w)
+        return collector.sample()
+
+    def validation_step(self, batch, **fit_params):
+        scores, y, w = batch
+        value = population_objective(self.objective, scores[None], y, w, b_reg=self.b_reg)[0]
         return {"loss": -value, "y_pred": None}
 
     def on_epoch_end(self, net, **kwargs):

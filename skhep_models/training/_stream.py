@@ -481,8 +481,15 @@ class StreamBatches(Dataset):
         self.weight_scale = float(weight_scale)
         self.device = device
         self.shuffle_chunks = shuffle_chunks
-        n_valid = sum(split.n_valid(n) for n in self.chunk_sizes)
-        self._n_rows = n_valid if part == "valid" else sum(self.chunk_sizes) - n_valid
+        self._n_rows = sum(self.block_sizes)
+
+    @property
+    def block_sizes(self):
+        """Rows of this part in each chunk (the sizes of the blocks ``blocks`` yields)."""
+        n_valid = [self.split.n_valid(n) for n in self.chunk_sizes]
+        if self.part == "valid":
+            return n_valid
+        return [n - v for n, v in zip(self.chunk_sizes, n_valid)]
 
     def _rows(self, i, n):
         train, valid = self.split.rows(i, n)

@@ -7,7 +7,7 @@ from sklearn.metrics import roc_auc_score
 
 from skhep_models.metrics import best_significance, separation_power
 from skhep_models.nn import MLP
-from skhep_models.training import population_objective, population_scores
+from skhep_models.training import ScoreCollector, population_objective, population_scores
 
 
 def _events(n=400, seed=0, ties=False):
@@ -100,3 +100,51 @@ def test_population_scores_in_cache_sized_slices(monkeypatch, activation):
         torch.nn.utils.vector_to_parameters(thetas[i], module.parameters())
         with torch.no_grad():
             torch.testing.assert_close(got[i], module(X)[:, 0])
+
+
+# ---- validation scores gathered batch by batch (fit_stream) ---------------------------------
+
+
+def _batches(scores, y, w, size):
+    for k in range(0, len(y), size):
+        yield scores[k : k + size], y[k : k + size], w[k : k + size]
+
+
+def _exact_and_gathered(scores, y, w, **collector):
+    gathered = ScoreCollector(**collector)
+    for batch in _batches(torch.tensor(scores), torch.tensor(y), torch.tensor(w), 3000):
+        gathered.add(*batch)
+    return (torch.tensor(scores), torch.tensor(y), torch.tensor(w)), gathered.sample()
+
+
+@pytest.mark.parametrize("name", ["roc_auc", "significance", "ams", "separation"])
+def test_scores_with_fewer_values_than_bins_are_binned_exactly(name):
+    rng = np.random.default_rng(0)
+    y = (rng.random(20_000) < 0.3).astype(np.float32)
+    scores = np.clip(np.round(rng.normal(y, 1.0), 1), -2, 3).astype(np.float32)  # 51 values
+    w = rng.uniform(0.1, 3.0, len(y)).astype(np.float32)
+    exact, binned = _exact_and_gathered(scores, y, w, max_exact=5000, n_bins=1024)
+    assert len(binned[0]) == 2 * 51 + 2  # bins (and the two ends), not events
+    got = population_objective(name, binned[0][None], binned[1], binned[2])
+    want = population_objective(name, exact[0][None], exact[1], exact[2])
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-9)
+
+
+def test_binned_auc_is_within_its_bound_and_exact_below_the_cap():
+    rng = np.random.default_rng(1)
+    y = (rng.random(100_000) < 0.4).astype(np.float32)
+    scores = rng.normal(y, 1.0).astype(np.float32)
+    w = rng.uniform(0.1, 3.0, len(y)).astype(np.float32)
+    exact, binned = _exact_and_gathered(scores, y, w, max_exact=5000, n_bins=64)
+    auc = float(population_objective("roc_auc", exact[0][None], exact[1], exact[2])[0])
+    got = float(population_objective("roc_auc", binned[0][None], binned[1], binned[2])[0])
+    # pairs within a bin count one half: at most sum_k s_k b_k / (2 S B)
+    s_k, b_k = binned[2][binned[1] == 1], binned[2][binned[1] == 0][:-2]  # less the two ends
+    bound = float((s_k * b_k).sum() / (2 * s_k.sum() * b_k.sum()))
+    assert abs(got - auc) <= bound < 2 / 64
+    assert got != pytest.approx(auc, abs=1e-6)  # 64 bins are coarse enough to see
+    # the score range is kept exactly (separation's binning); below the cap nothing is binned
+    assert binned[0].min() == scores.min() and binned[0].max() == scores.max()
+    kept, gathered = _exact_and_gathered(scores, y, w, max_exact=len(y), n_bins=64)
+    for a, b in zip(kept, gathered):
+        assert torch.equal(a, b)
