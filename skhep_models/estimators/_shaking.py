@@ -15,10 +15,11 @@ import torch
 from torch import nn
 
 from ..nn import ACTIVATIONS, INITIALIZATIONS, MLP
-from ..training import OBJECTIVES, ShakingNet, build_net, fit_net, predict
-from ..training import resolve_device
-from ..utils._targets import check_class_weight_totals
-from ._base import NeuralEstimatorBase, _as_tensor, _positive_int, _UNIT_PARAMS
+from ..training import OBJECTIVES, ScoreCollector, ShakingNet, StreamBatches, build_net, fit_net
+from ..training import predict, resolve_device
+from ..training._shaking import EXACT_SCORES
+from ..utils._targets import ClassTotals, check_class_weight_totals
+from ._base import NeuralEstimatorBase, _positive_int, _rows_of, _UNIT_PARAMS
 
 __all__ = ["AUCShakingClassifier"]
 
@@ -47,7 +48,8 @@ default='roc_auc'
         float`` (numpy arrays, ``y_true`` 0/1; called once per population member, so slower).
         Significances use the weighted yields, so give ``sample_weight`` in expected events.
     n_shakes : int, default=100
-        Shakes (population steps) per training.
+        Shakes (population steps) per training; with ``fit_stream``, passes over the stream,
+        each a shake per chunk (see Notes).
     population_size : int, default=32
         Perturbed networks per shake (rounded down to an even number, at least 2).
     n_restarts : int, default=5
@@ -85,8 +87,9 @@ default='roc_auc'
     net_ : skorch.NeuralNet
         The kept training's net (``ShakingNet``); ``net_.module_`` is the network.
     objective_history_ : pandas.DataFrame
-        One row per shake of every restart: ``restart``, ``shake``, ``train_objective``,
-        ``valid_objective`` (with a validation split), ``step_size``.
+        One row per shake (per pass with ``fit_stream``) of every restart: ``restart``,
+        ``shake``, ``train_objective``, ``valid_objective`` (with a validation split),
+        ``step_size``.
     history_ : pandas.DataFrame
         The kept training's rows of ``objective_history_``.
     restart_objectives_ : ndarray of shape (n_restarts,)
@@ -118,6 +121,23 @@ default='roc_auc'
     the output is Platt-scaled on the training events (``calibration_``): ``predict_proba``
     is a logistic regression of the class on the score, ``predict`` cuts at 0.5, and the
     ordering (hence the AUC) is the network's.
+
+    ``fit_stream(source)`` trains on events streamed from a ROOT file or a Dask collection
+    (:class:`~skhep_models.training.ChunkedSource`) without loading them. A first pass fits
+    the input standardisation and the classes; then each shake is computed on the training
+    rows of one chunk (stochastic shaking: batches of as many events as the largest chunk's
+    training rows, the chunk order shuffled every pass, a short last batch joined to the one
+    before), its weights scaled by (training events / batch events) so that the yields of the
+    significance objectives stand for the whole training set. An epoch (a row of the
+    history, counted by ``n_shakes`` and ``patience``) is one pass over the chunks, one shake
+    each, followed by the validation objective over the held-out rows of every chunk
+    (``round(validation_fraction * n)`` of each, not stratified). Only scores are gathered
+    for it: every event's up to 2**21 validation events, beyond that quantile-binned
+    weighted histograms of 2**14 bins per class (AUC error below ~1/2**15; see
+    :class:`~skhep_models.training.ScoreCollector`); a callable objective gets every
+    validation event's score (12 bytes an event). The Platt scaling is fitted on the training
+    scores gathered the same way, in one more pass. Memory holds a few copies of a chunk and
+    the population's scores of one batch (``population_size`` x events x ~30 bytes).
 
     References
     ----------
@@ -249,11 +269,17 @@ default='roc_auc'
 
         train = batches(train_idx)
         valid = None if valid_idx is None else batches(valid_idx)
+        # the scores of the data in memory are few next to the data: always exact
+        return self._shake(train, valid, rng, max_exact_scores=None)
+
+    def _shake(self, train, valid, rng, *, max_exact_scores):
+        """``n_restarts`` trainings on ``train`` (tensors, or a stream) and the Platt scaling."""
+        self.hidden_layer_sizes_ = self._hidden_layer_sizes()
         widest = max(self.hidden_layer_sizes_, default=1)
         nets, rows, best_values = [], [], []
         for restart in range(self.n_restarts):
             seed = int(rng.randint(np.iinfo(np.int32).max))
-            net = self._build(len(train), len(valid) if valid is not None else 1, widest, valid)
+            net = self._build(train, valid, widest, max_exact_scores)
             fit_net(net, train, valid, seed=seed)
             history = pd.DataFrame(
                 [{k: row[k] for k in ("train_objective", "valid_objective", "step_size") if k in row}
@@ -271,32 +297,76 @@ default='roc_auc'
         self.objective_history_ = pd.concat(rows, ignore_index=True)
         self.history_ = rows[self.best_restart_].reset_index(drop=True)
         self.n_iter_ = len(self.history_)
-        self._calibrate(X[train_idx], is_signal[train_idx], sample_weight, train_idx)
+        self._calibrate(train, max_exact_scores)
         return self
 
-    def _calibrate(self, X, is_signal, sample_weight, rows):
+    def _calibrate(self, train, max_exact_scores):
         """Platt scaling of the network output on the training events.
 
         The objectives fix the order of the scores, not their offset or scale, so a cut at
         zero would be arbitrary; a one-feature logistic regression maps the score to a
-        probability and places ``predict``'s cut where the classes balance.
+        probability and places ``predict``'s cut where the classes balance. Streamed, it is
+        fitted on the scores as :class:`~skhep_models.training.ScoreCollector` gathers them.
         """
         from sklearn.linear_model import LogisticRegression
 
-        score = predict(self.net_, _as_tensor(X))[:, 0].astype(np.float64)
-        w = None if sample_weight is None else sample_weight[rows]
-        platt = LogisticRegression(C=1e6).fit(score[:, None], is_signal, sample_weight=w)
+        collector = ScoreCollector(max_exact_scores)
+        for X, Y, w in train.blocks():
+            collector.add(torch.from_numpy(predict(self.net_, X)[:, 0]), Y.cpu(), w)
+        score, y, w = collector.sample()
+        w = None if w is None else w.cpu().numpy()
+        platt = LogisticRegression(C=1e6).fit(score.numpy()[:, None], y.numpy() > 0.5,
+                                              sample_weight=w)  # fmt: skip
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
 
-    def _build(self, n_train, n_valid, widest, valid):
+    # ---- streaming (fit_stream) ----------------------------------------------------------------
+    def _check_batch_norm(self, n_train):
+        """The shaken network has no BatchNorm: nothing to check."""
+
+    def _stream_scan_chunk(self, scan, i, X, y, w, valid, source):
+        """The labels and, per class, the events and the total and validation weights."""
+        if not hasattr(scan, "labels"):
+            scan.labels = ClassTotals()
+        scan.labels.update(y, w, valid, source.where(i))
+
+    def _stream_setup(self, scan, rng):
+        self.classes_, stats = scan.labels.binary(type(self).__name__)
+        parts = {"training": stats[:, 1] - stats[:, 2]}
+        if self.validation_fraction:
+            parts["validation"] = stats[:, 2]
+        for part, weights in parts.items():
+            for label, weight in zip(self.classes_.tolist(), weights):
+                if not weight > 0:
+                    raise ValueError(
+                        f"The {part} events of class {label!r} have no weight (none, or all "
+                        "zero sample_weight): the objective needs signal and background in "
+                        "both; stream more events of each class or set validation_fraction=0."
+                    )
+
+        def prepare(i, X, y, w, rows):
+            Y = _rows_of(y == self.classes_[1], rows).astype(np.float32).reshape(-1, 1)
+            return self._standardized_rows(X, rows), Y, _rows_of(w, rows)
+
+        # no weight normalisation: significances need the yields in expected events
+        return prepare, 1, None, None
+
+    def _train(self, train, valid, n_inputs, n_outputs, criterion, seed):
+        """fit_stream's training: the restarts on the streamed chunks (bounded score memory)."""
+        return self._shake(train, valid, check_random_state(seed), max_exact_scores=EXACT_SCORES)
+
+    def _build(self, train, valid, widest, max_exact_scores):
+        # a shake's batch: the whole training set in memory, a chunk's training rows streamed
+        batch_size = _largest_block(train)
         return build_net(
             MLP,
             net_class=ShakingNet,
             criterion=nn.Identity,
             optimizer=torch.optim.SGD,  # built by skorch, never stepped
             learning_rate=self.step_size,
-            batch_size=n_train,
-            iterator_valid__batch_size=n_valid,
+            batch_size=batch_size,
+            iterator_train__min_last_batch=max(1, batch_size // 2),
+            iterator_valid__batch_size=1 if valid is None else _largest_block(valid),
+            max_exact_scores=max_exact_scores,
             max_epochs=self.n_shakes,
             # without patience, "patience" of n_shakes still restores the best validation weights
             patience=self.patience if self.patience is not None else self.n_shakes,
@@ -331,3 +401,10 @@ default='roc_auc'
         """Signal where the calibrated probability exceeds 0.5, else background."""
         check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+def _largest_block(data):
+    """Events in the largest block of ``data``: all of them in memory, one chunk's streamed."""
+    if isinstance(data, StreamBatches):
+        return max(data.block_sizes)
+    return len(data)
