@@ -16,9 +16,13 @@ average during each run).
 Targets (issue "Search at scale", item 3): streaming peak RSS <= 3 GB with the 10M x 28
 float32 array alone 1.07 GB; streaming events/s within 1.5x of in-memory training.
 
+``--estimator shaking`` trains an AUCShakingClassifier instead, for one epoch too: in memory
+one shake on all the events, streamed one pass with a shake per chunk (so the same number of
+network evaluations per event), one restart.
+
     python benchmarks/out_of_core.py [--events 10_000_000] [--chunk 1_000_000]
         [--in-memory-events 2_000_000] [--batch-size 256] [--repeats 1] [--out DIR]
-        [--keep-file] [--quick]
+        [--keep-file] [--quick] [--estimator {parameterized,shaking}]
 
 ``--keep-file`` reuses a file in ``--out`` with at least ``--events`` entries and streams
 the first ``--events`` of them.
@@ -77,12 +81,24 @@ def write_file(path, n_events, chunk):
     return time.perf_counter() - start
 
 
-def _classifier(batch_size):
-    from skhep_models import ParameterizedNNClassifier
+ESTIMATORS = ("parameterized", "shaking")
+_TRAIN_COLUMN = {"parameterized": "train_loss", "shaking": "train_objective"}
 
+
+def _classifier(estimator, batch_size):
+    from skhep_models import AUCShakingClassifier, ParameterizedNNClassifier
+
+    if estimator == "shaking":
+        return AUCShakingClassifier(n_shakes=1, n_restarts=1, random_state=0)
     return ParameterizedNNClassifier(
         batch_size=batch_size, max_epochs=1, patience=None, random_state=0
     )
+
+
+def _title(estimator, batch_size):
+    if estimator == "shaking":
+        return "One epoch of AUCShakingClassifier ((25,) tanh, population 32, one restart"
+    return f"One epoch of ParameterizedNNClassifier (batch {batch_size}"
 
 
 def _peak_rss_gb():
@@ -99,7 +115,7 @@ def _test_auc(clf, test_path):
     return float(roc_auc_score(test["label"], clf.decision_function(test[_columns()])))
 
 
-def train_child(mode, path, test_path, n_events, chunk, batch_size):
+def train_child(mode, path, test_path, n_events, chunk, batch_size, estimator):
     """Run in a fresh process: train one way, print one JSON line with the measurements."""
     import torch
 
@@ -108,7 +124,7 @@ def train_child(mode, path, test_path, n_events, chunk, batch_size):
 
     load = os.getloadavg()[0]
 
-    clf = _classifier(batch_size)
+    clf = _classifier(estimator, batch_size)
     if mode == "stream":
         source = ChunkedSource.from_root(
             path, TREE, features=_columns(), target="label", step_size=chunk, entry_stop=n_events
@@ -125,7 +141,7 @@ def train_child(mode, path, test_path, n_events, chunk, batch_size):
     rss = _peak_rss_gb()  # before the test events are read
     print(json.dumps({
         "mode": mode, "events": n_events, "seconds": seconds, "peak_rss_gb": rss,
-        "train_loss": float(clf.history_["train_loss"].iloc[-1]),
+        "train_loss": float(clf.history_[_TRAIN_COLUMN[estimator]].iloc[-1]),
         "test_auc": _test_auc(clf, test_path), "threads": torch.get_num_threads(),
         "load": (load + os.getloadavg()[0]) / 2,
     }))  # fmt: skip
@@ -152,11 +168,12 @@ def main(argv=None):
     p.add_argument("--keep-file", action="store_true",
                    help="reuse the ROOT files in --out if they hold enough events")
     p.add_argument("--quick", action="store_true", help="200k events in 50k chunks (smoke test)")
-    p.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    p.add_argument("--estimator", choices=ESTIMATORS, default="parameterized")
+    p.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        mode, path, test_path, n, chunk, batch = args.child
-        return train_child(mode, path, test_path, int(n), int(chunk), int(batch))
+        mode, path, test_path, n, chunk, batch, estimator = args.child
+        return train_child(mode, path, test_path, int(n), int(chunk), int(batch), estimator)
     if args.quick:
         args.events, args.chunk, args.in_memory_events, args.test_events = (
             200_000, 50_000, 100_000, 20_000
@@ -174,8 +191,8 @@ def main(argv=None):
         size = path.stat().st_size / 1e9
         print(f"wrote {path} ({size:.2f} GB) in {write_seconds:.0f} s")
 
-    memory_args = (path, test_path, n_memory, args.chunk, args.batch_size)
-    stream_args = (path, test_path, args.events, args.chunk, args.batch_size)
+    memory_args = (path, test_path, n_memory, args.chunk, args.batch_size, args.estimator)
+    stream_args = (path, test_path, args.events, args.chunk, args.batch_size, args.estimator)
     runs = [_run_child("memory", *memory_args)]
     for _ in range(args.repeats):
         runs += [_run_child("stream", *stream_args), _run_child("memory", *memory_args)]
@@ -193,7 +210,7 @@ def main(argv=None):
         return max(r["events_per_s"] for r in rows if r["mode"] == mode)
 
     lines = [
-        f"### One epoch of ParameterizedNNClassifier (batch {args.batch_size}, "
+        f"### {_title(args.estimator, args.batch_size)}, "
         f"validation_fraction 0.2, {runs[1]['threads']} torch threads, chunks of "
         f"{args.chunk:,})", "",
         "| training | events | time [s] | events/s | peak RSS [GB] | test AUC | load avg |",
