@@ -36,6 +36,9 @@ PER_ESTIMATOR_PARAMS: dict[str, dict] = {
     "HistAdaBoostClassifier": {"learning_rate": 0.2, "n_estimators": 50},
     # unnamed arrays: the parameter column by position (the default names a column 'mass')
     "ParameterizedNNClassifier": {"param_columns": [0]},
+    # unnamed arrays: one object whose four fields all sit in column 0 (the default finds the
+    # objects by names like jet1_pt)
+    "EventFrame": {"met_phi": 0, "objects": {"obj": [(0, 0, 0, 0)]}},
     # fewer, smaller populations: the checks test the contract, not the optimum
     "AUCShakingClassifier": {"n_shakes": 30, "n_restarts": 2, "population_size": 16},
 }

@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.special import ndtr, ndtri
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import VAE, BetaVAELoss
 from ..training import predict
+from ..utils._columns import column_position
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
     NEURAL_PARAMS_DOC,
@@ -32,6 +33,8 @@ AUTO_DISCRETE_MAX_LEVELS = 20
 # the normal quantiles of probabilities closer to 0 or 1 than this are clipped (as sklearn's
 # QuantileTransformer does), so the extreme training values map to finite inputs
 _P_CLIP = 1e-7
+# events mapped back to the data space at a time in sample()
+_SAMPLE_SLICE = 16384
 
 
 class _QuantileMap:
@@ -67,8 +70,31 @@ class _QuantileMap:
         return out
 
     def from_normal(self, Z):
-        u = ndtr(Z)
-        return np.column_stack([np.interp(u[:, j], self.references, q) for j, q in enumerate(self.quantiles.T)])
+        """Float32 ``(n, d)`` normal values back to the data space (float32).
+
+        The references are evenly spaced, so each value's interval is found by scaling rather
+        than by a binary search, in float32 torch (multithreaded): this map sets generation
+        speed, 10x faster than ``np.interp`` per column in float64.
+        """
+        n_ref = len(self.references)
+        u = torch.special.ndtr(torch.from_numpy(Z)).mul_(n_ref - 1)
+        i = u.to(torch.int64).clamp_(max=n_ref - 2)
+        u -= i
+        flat = i.mul_(Z.shape[1]).add_(torch.arange(Z.shape[1]))
+        return self._table[0][flat].addcmul_(u, self._table[1][flat]).numpy()
+
+    @property
+    def _table(self):
+        if not hasattr(self, "_flat"):  # built on first use, also after unpickling
+            steps = np.diff(self.quantiles, axis=0)
+            self._flat = tuple(
+                torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).ravel()
+                for a in (self.quantiles, steps)
+            )
+        return self._flat
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_flat"}
 
 
 class _StandardMap:
@@ -83,7 +109,7 @@ class _StandardMap:
         return (X - self.mean) / self.scale
 
     def from_normal(self, Z):
-        return Z * self.scale + self.mean
+        return (Z * self.scale + self.mean).astype(np.float32)
 
 
 class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralEstimatorBase):
@@ -125,6 +151,12 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         (counts, codes): by name or position. 'auto' takes integer and boolean columns and
         float columns holding at most 20 distinct integer values. Sampled discrete columns
         keep the training dtype.
+    preprocessor : transformer with inverse_transform or None, default=None
+        Fitted (a clone) on the events first; the autoencoder learns its output, and generated
+        rows come back through its ``inverse_transform``. E.g.
+        :class:`~skhep_models.features.EventFrame`, which rotates events to the MET azimuth
+        and encodes energies by their mass term, so that physics relations the network would
+        learn only roughly (back-to-back MET and jets, E >= pT cosh eta) hold by construction.
 
     Attributes
     ----------
@@ -135,6 +167,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         The sorted values each discrete column took in training.
     latent_dim_ : int
         Size of the latent space (the width of :meth:`transform`'s output).
+    preprocessor_ : transformer or None
+        The fitted clone of ``preprocessor``.
     latent_density_ : sklearn.mixture.GaussianMixture or None
         The mixture :meth:`sample` draws from (None: the prior).
 
@@ -202,6 +236,7 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         input_transform="quantile",
         n_quantiles=1000,
         discrete_columns="auto",
+        preprocessor=None,
         device="cpu",
         verbose=0,
         random_state=None,
@@ -231,6 +266,7 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         self.input_transform = input_transform
         self.n_quantiles = n_quantiles
         self.discrete_columns = discrete_columns
+        self.preprocessor = preprocessor
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -243,6 +279,7 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         "input_transform": [StrOptions(set(INPUT_TRANSFORMS))],
         "n_quantiles": [Interval(Integral, 2, None, closed="left")],
         "discrete_columns": [StrOptions({"auto"}), "array-like", None],
+        "preprocessor": [HasMethods(["fit", "transform", "inverse_transform"]), None],
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -264,6 +301,7 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         """
         _check_numeric_columns(X)
         integer_dtypes = _integer_dtypes(X)
+        X_in = X
         X = validate_data(self, X, dtype=np.float64)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -271,6 +309,10 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
             )
         self._set_discrete(X, integer_dtypes)
         self._output_dtypes = [integer_dtypes.get(j, np.dtype(np.float64)) for j in range(X.shape[1])]
+        self.preprocessor_ = None
+        if self.preprocessor is not None:
+            self.preprocessor_ = clone(self.preprocessor).fit(X_in)
+        X = self._preprocess(X_in, X)
         if self.input_transform == "quantile":
             self._map = _QuantileMap(X, sample_weight, self.n_quantiles)
         else:
@@ -313,16 +355,32 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         elif self.discrete_columns is None:
             columns = []
         else:
-            columns = [_column_index(c, names, n_features) for c in self.discrete_columns]
+            columns = [
+                column_position(c, names, n_features, what="discrete_columns")
+                for c in self.discrete_columns
+            ]
         self.discrete_columns_ = np.asarray(sorted(set(columns)), dtype=np.intp)
         self.discrete_values_ = [np.unique(X[:, j]) for j in self.discrete_columns_]
+
+    def _preprocess(self, X_in, X):
+        """``X`` through the fitted preprocessor (given the input as passed, names and all)."""
+        if self.preprocessor_ is None:
+            return X
+        out = np.asarray(self.preprocessor_.transform(X_in), dtype=np.float64)
+        if out.ndim != 2 or len(out) != len(X) or not np.isfinite(out).all():
+            raise ValueError(
+                f"preprocessor {type(self.preprocessor_).__name__} must return a finite 2-D "
+                f"table with one row per event; got shape {out.shape}."
+            )
+        return out
 
     def transform(self, X):
         """Latent means of the events ``X``, shape (n_samples, latent_dim)."""
         check_is_fitted(self)
         _check_numeric_columns(X)
+        X_in = X
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = self._map.to_normal(X).astype(np.float32)
+        Z = self._map.to_normal(self._preprocess(X_in, X)).astype(np.float32)
         return predict(self.net_, _as_tensor(Z), output="mean").astype(np.float64)
 
     @property
@@ -356,14 +414,24 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         # float32 decoding: generation speed matters here, and a fixed random_state gives the
         # same events for the same n_samples
         decoded = predict(self.net_, torch.from_numpy(z), float64=False, output="decode")
-        X = self._map.from_normal(decoded.astype(np.float64))
-        for j, values in zip(self.discrete_columns_, self.discrete_values_):
-            X[:, j] = _snap(X[:, j], values)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             names = [f"x{j}" for j in range(self.n_features_in_)]
+        # mapped back in slices that stay in cache
+        X = np.empty(decoded.shape, dtype=np.float32)
+        for start in range(0, len(decoded), _SAMPLE_SLICE):
+            X[start : start + _SAMPLE_SLICE] = self._map.from_normal(decoded[start : start + _SAMPLE_SLICE])
+        if self.preprocessor_ is not None:
+            X = self.preprocessor_.inverse_transform(X)
+        columns = np.asarray(X, dtype=np.float64).T
+        for j, values in zip(self.discrete_columns_, self.discrete_values_):
+            columns[j] = _snap(columns[j], values)
         return pd.DataFrame(
-            {name: X[:, j].astype(dtype) for j, (name, dtype) in enumerate(zip(names, self._output_dtypes))}
+            {
+                name: column.astype(dtype, copy=False)
+                for name, column, dtype in zip(names, columns, self._output_dtypes)
+            },
+            copy=False,
         )
 
     def __sklearn_tags__(self):
@@ -383,13 +451,14 @@ def _mixture_draw(mixture, eps, rng):
     Drawn here rather than by ``GaussianMixture.sample``, which takes its randomness from the
     mixture's own ``random_state``, not from the caller's.
     """
-    component = rng.choice(len(mixture.weights_), size=len(eps), p=mixture.weights_)
+    counts = rng.multinomial(len(eps), mixture.weights_ / mixture.weights_.sum())
     z = np.empty_like(eps)
-    for k in range(len(mixture.weights_)):
-        rows = component == k
+    start = 0
+    for k, count in enumerate(counts):
         chol = np.linalg.cholesky(mixture.covariances_[k])
-        z[rows] = mixture.means_[k] + eps[rows] @ chol.T
-    return z
+        z[start : start + count] = mixture.means_[k] + eps[start : start + count] @ chol.T
+        start += count
+    return z[rng.permutation(len(z))]
 
 
 def _integer_dtypes(X):
@@ -408,22 +477,6 @@ def _integer_dtypes(X):
 def _few_integers(column):
     values = np.unique(column)
     return len(values) <= AUTO_DISCRETE_MAX_LEVELS and bool(np.all(values == np.round(values)))
-
-
-def _column_index(column, names, n_features):
-    if isinstance(column, str):
-        if column not in names:
-            raise ValueError(
-                f"discrete_columns names {column!r}, which is not a column of X "
-                f"(columns: {names or 'none, X has no column names'})."
-            )
-        return names.index(column)
-    if isinstance(column, Integral) and not isinstance(column, bool) and -n_features <= column < n_features:
-        return int(column) % n_features
-    raise ValueError(
-        f"discrete_columns entries must be column names or positions in [0, {n_features}), "
-        f"got {column!r}."
-    )
 
 
 def _snap(x, values):

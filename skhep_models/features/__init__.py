@@ -2,6 +2,11 @@
 
 Transformers
 ------------
+EventFrame
+    Rewrites fixed-width event tables (MET, METphi, ``<group><rank>_E/_pt/_eta/_phi``
+    objects) with azimuths relative to the MET and energies as ``log(E / (pT cosh eta))``,
+    and back, making generated tables consistent (pT order, counts, padding); the
+    preprocessor of a :class:`~skhep_models.BetaVAEGenerator`.
 LorentzInvariants
     Appends the invariants of a particle pair (invariant mass, pT, rapidity, opening angle,
     delta R, ...) to the input columns, from (E, px, py, pz) or (pt, eta, phi[, m]) columns;
@@ -13,7 +18,8 @@ SeparationPowerSelector
     ``dropped_`` records why each removed variable went.
 """
 
+from ._event_frame import EventFrame
 from ._lorentz import INVARIANTS, LorentzInvariants
 from ._selection import SeparationPowerSelector
 
-__all__ = ["INVARIANTS", "LorentzInvariants", "SeparationPowerSelector"]
+__all__ = ["EventFrame", "INVARIANTS", "LorentzInvariants", "SeparationPowerSelector"]

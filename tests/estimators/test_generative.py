@@ -137,3 +137,35 @@ def test_latent_mixture_follows_the_data_better_than_the_prior():
         errors[components] = abs((fake["jet2_pt"] == 0).mean() - zero_real)
     assert errors[10] < errors[None]
     assert errors[10] < 0.05
+
+
+def test_event_frame_preprocessor_gives_consistent_events():
+    from sklearn.preprocessing import Normalizer
+
+    from skhep_models.features import EventFrame
+
+    rng = np.random.default_rng(0)
+    n = 1500
+    n_jet = rng.integers(0, 3, n)
+    pt = rng.exponential(60, n) + 20
+    eta = rng.normal(0, 1.5, n)
+    phi = rng.uniform(-np.pi, np.pi, n)
+    X = pd.DataFrame({
+        "MET": pt + rng.normal(0, 10, n).clip(-15), "METphi": (phi + np.pi + rng.normal(0, 0.2, n) + np.pi) % (2 * np.pi) - np.pi,
+        "n_jet": n_jet,
+        "jet1_E": np.where(n_jet > 0, pt * np.cosh(eta) * 1.01, 0.0), "jet1_pt": np.where(n_jet > 0, pt, 0.0),
+        "jet1_eta": np.where(n_jet > 0, eta, 0.0), "jet1_phi": np.where(n_jet > 0, phi, 0.0),
+    })  # fmt: skip
+    vae = BetaVAEGenerator(**FAST, preprocessor=EventFrame()).fit(X)
+    assert vae.preprocessor_ is not None and vae.preprocessor_ is not vae.preprocessor
+    fake = vae.sample(2000, random_state=0)
+    present = fake["jet1_pt"] > 0
+    assert (present == (fake["n_jet"] > 0)).all()
+    assert (fake.loc[~present, ["jet1_E", "jet1_eta", "jet1_phi"]] == 0).all().all()
+    assert (fake.loc[present, "jet1_E"] >= fake.loc[present, "jet1_pt"] * np.cosh(fake.loc[present, "jet1_eta"]) * (1 - 1e-5)).all()
+    # the MET recoils against the jet: the relative azimuth is learned in the rotated frame
+    dphi = np.abs(np.angle(np.exp(1j * (fake.loc[present, "jet1_phi"] - fake.loc[present, "METphi"]))))
+    assert np.median(dphi) > 2.8
+    assert vae.transform(X.iloc[:5]).shape == (5, 4)
+    with pytest.raises(ValueError, match="inverse_transform"):
+        BetaVAEGenerator(**FAST, preprocessor=Normalizer()).fit(X)

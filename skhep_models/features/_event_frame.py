@@ -1,0 +1,205 @@
+"""Event kinematics in a frame where the physics a generator must learn is simple, and back."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from numbers import Integral
+
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ..utils._columns import column_position
+
+__all__ = ["EventFrame"]
+
+_FIELDS = ("E", "pt", "eta", "phi")
+_SLOT = re.compile(r"^(?P<group>[A-Za-z]+)(?P<rank>[0-9]+)_(?P<field>E|pt|eta|phi)$")
+
+
+def _wrap(phi):
+    """Angles folded into [-pi, pi)."""
+    return (phi + np.pi) % (2 * np.pi) - np.pi
+
+
+class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Rotate events to the MET direction and encode each object's energy by its mass term.
+
+    For fixed-width event tables such as :func:`~skhep_models.io.read_darkmachines` gives
+    (``MET``, ``METphi``, counts ``n_<group>`` and objects ``<group><rank>_E / _pt / _eta /
+    _phi``, zero where absent), :meth:`transform` rewrites, per present object (pT > 0),
+
+    * ``phi`` as the azimuth relative to ``METphi``, folded into [-pi, pi): collider events
+      are symmetric under rotations about the beam, so only differences of azimuths carry
+      physics (the MET recoiling against the jets shows as a peak at pi);
+    * ``E`` as ``log(E / (pT cosh eta))``, which is ``log(sqrt(1 + m^2 / p^2))``: zero for a
+      massless object, small and positive otherwise. ``E >= pT cosh(eta)`` then holds for
+      every generated object, where a model of E on its own would break it.
+
+    Absent objects stay all zero; ``MET``, ``METphi``, the counts and any other column pass
+    through unchanged. :meth:`inverse_transform` maps back and makes generated tables
+    consistent: objects in a group are reordered by decreasing pT, an object ranked beyond
+    the group's count (rounded) or after an absent one is removed (all zero), and a count is
+    lowered to the number of present objects when some of the group's slots are empty.
+
+    Used as the ``preprocessor`` of :class:`~skhep_models.BetaVAEGenerator`, it is fitted
+    on the events, the autoencoder learns its output and generated rows come back through
+    :meth:`inverse_transform`.
+
+    Attributes
+    ----------
+    groups_ : dict
+        ``{group: number of slots}``, found from the column names.
+    n_features_in_ : int
+        Number of columns seen during fit.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skhep_models.features import EventFrame
+    >>> events = pd.DataFrame({"MET": [300.0], "METphi": [1.0], "n_jet": [1],
+    ...     "jet1_E": [330.0], "jet1_pt": [310.0], "jet1_eta": [0.2], "jet1_phi": [-2.0]})
+    >>> frame = EventFrame().fit(events)
+    >>> frame.groups_
+    {'jet': 1}
+    >>> out = frame.transform(events)
+    >>> round(float(out["jet1_phi"].iloc[0]), 4)  # azimuth relative to the MET: -2 - 1
+    -3.0
+    >>> np.allclose(frame.inverse_transform(out), events)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "met_phi": [str, Integral],
+        "objects": [StrOptions({"auto"}), dict],
+        "counts": [StrOptions({"auto"}), dict],
+    }
+
+    def __init__(self, met_phi="METphi", objects="auto", counts="auto"):
+        self.met_phi = met_phi
+        self.objects = objects
+        self.counts = counts
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Find the object columns (from the names of ``X`` with ``objects='auto'``)."""
+        validate_data(self, X, dtype=np.float64)
+        names = list(getattr(self, "feature_names_in_", []))
+        def locate(column, what="objects"):
+            return column_position(column, names, self.n_features_in_, what=f"EventFrame {what}")
+
+
+        self._met_phi = locate(self.met_phi, "met_phi")
+        if isinstance(self.objects, str):
+            objects = _objects_from_names(names)
+        else:
+            objects = {g: [tuple(slot) for slot in slots] for g, slots in self.objects.items()}
+        self._objects = {}
+        for group, slots in objects.items():
+            if not slots or any(len(slot) != 4 for slot in slots):
+                raise ValueError(
+                    f"EventFrame: objects[{group!r}] must list the (E, pt, eta, phi) columns of "
+                    f"each object, leading first; got {slots!r}."
+                )
+            self._objects[group] = np.array([[locate(c) for c in slot] for slot in slots])
+        if isinstance(self.counts, str):
+            counts = {g: f"n_{g}" for g in self._objects if f"n_{g}" in names}
+        else:
+            counts = self.counts
+        unknown = sorted(set(counts) - set(self._objects))
+        if unknown:
+            raise ValueError(f"EventFrame: counts names groups {unknown} that have no objects.")
+        self._counts = {g: locate(c, "counts") for g, c in counts.items()}
+        self.groups_ = {g: len(slots) for g, slots in self._objects.items()}
+        return self
+
+    def _slots(self, group, field):
+        return list(self._objects[group][:, _FIELDS.index(field)])
+
+    def transform(self, X):
+        """Relative azimuths and mass terms of the events ``X`` (a DataFrame like in fit)."""
+        check_is_fitted(self)
+        frame = isinstance(X, pd.DataFrame)
+        index = X.index if frame else None
+        A = validate_data(self, X, dtype=np.float64, reset=False, copy=True)
+        met_phi = A[:, [self._met_phi]]
+        for group in self.groups_:
+            e, pt, eta, phi = (self._slots(group, f) for f in _FIELDS)
+            present = A[:, pt] > 0
+            safe_pt = np.where(present, A[:, pt], 1.0)
+            ratio = A[:, e] / (safe_pt * np.cosh(A[:, eta]))
+            A[:, e] = np.where(present, np.log(np.maximum(ratio, 1.0)), 0.0)
+            A[:, phi] = np.where(present, _wrap(A[:, phi] - met_phi), 0.0)
+        if not frame:
+            return A
+        return pd.DataFrame(A, columns=self.get_feature_names_out(), index=index)
+
+    def inverse_transform(self, X):
+        """Events in the laboratory frame from transformed (e.g. generated) rows, made consistent."""
+        check_is_fitted(self)
+        frame = isinstance(X, pd.DataFrame)
+        index = X.index if frame else None
+        # generated rows come as arrays: no column-name check (it would warn on each call);
+        # float32 rows stay float32, half the memory traffic for millions of generated events
+        A = check_array(X, dtype=[np.float64, np.float32], copy=True)
+        if A.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"EventFrame.inverse_transform: X has {A.shape[1]} columns, the frame was fitted "
+                f"on {self.n_features_in_}."
+            )
+        met_phi = A[:, [self._met_phi]]
+        for group, n_slots in self.groups_.items():
+            cols = list(self._objects[group].T)
+            objects = np.stack([A[:, c] for c in cols], axis=2)  # (rows, slots, field)
+            if n_slots > 1:
+                order = np.argsort(-objects[:, :, 1], axis=1, kind="stable")
+                objects = np.take_along_axis(objects, order[:, :, None], axis=1)
+            count = A[:, self._counts[group]] if group in self._counts else None
+            present = objects[:, :, 1] > 0
+            if count is not None:
+                present &= np.arange(1, n_slots + 1) <= np.round(count)[:, None]
+            present = np.cumprod(present, axis=1).astype(bool)  # none after an absent one
+            e, pt, eta, phi = (objects[:, :, i] for i in range(4))
+            A[:, cols[0]] = np.where(present, pt * np.cosh(eta) * np.exp(np.maximum(e, 0.0)), 0.0)
+            A[:, cols[1]] = np.where(present, pt, 0.0)
+            A[:, cols[2]] = np.where(present, eta, 0.0)
+            A[:, cols[3]] = np.where(present, _wrap(phi + met_phi), 0.0)
+            if count is not None:
+                n_present = present.sum(axis=1)
+                full = n_present == n_slots
+                A[:, self._counts[group]] = np.where(full, np.maximum(count, n_slots), n_present)
+        if not frame:
+            return A
+        return pd.DataFrame(A, columns=self.get_feature_names_out(), index=index)
+
+
+def _objects_from_names(names):
+    """``{group: [(E, pt, eta, phi) names, ...]}`` from columns named like ``jet1_pt``."""
+    ranks = {}
+    for name in names:
+        m = _SLOT.match(name)
+        if m:
+            ranks.setdefault(m["group"], set()).add(int(m["rank"]))
+    objects = {}
+    for group, found in ranks.items():
+        slots = [tuple(f"{group}{k}_{f}" for f in _FIELDS) for k in range(1, max(found) + 1)]
+        lacking = [c for slot in slots for c in slot if c not in names]
+        if lacking:
+            raise ValueError(
+                f"EventFrame: the {group!r} objects lack the columns {lacking}; each object "
+                f"needs {group}<rank>_E, _pt, _eta and _phi for ranks 1 to {len(slots)}."
+            )
+        objects[group] = slots
+    if not objects:
+        raise ValueError(
+            "EventFrame found no object columns named <group><rank>_E/_pt/_eta/_phi (e.g. "
+            f"jet1_pt) in {names or 'X, which has no column names'}; name them, or give "
+            "objects={group: [(E, pt, eta, phi), ...]} as column positions."
+        )
+    return objects
+
