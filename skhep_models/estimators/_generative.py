@@ -423,16 +423,15 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
             X[start : start + _SAMPLE_SLICE] = self._map.from_normal(decoded[start : start + _SAMPLE_SLICE])
         if self.preprocessor_ is not None:
             X = self.preprocessor_.inverse_transform(X)
-        columns = np.asarray(X, dtype=np.float64).T
+        X = np.asarray(X, dtype=np.float64)
         for j, values in zip(self.discrete_columns_, self.discrete_values_):
-            columns[j] = _snap(columns[j], values)
-        return pd.DataFrame(
-            {
-                name: column.astype(dtype, copy=False)
-                for name, column, dtype in zip(names, columns, self._output_dtypes)
-            },
-            copy=False,
-        )
+            X[:, j] = _snap(X[:, j], values)
+        # one float64 block without a copy; only the integer columns are converted
+        out = pd.DataFrame(X, columns=names, copy=False)
+        for name, dtype in zip(names, self._output_dtypes):
+            if dtype != np.float64:
+                out[name] = out[name].to_numpy().astype(dtype)
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

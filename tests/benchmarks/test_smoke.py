@@ -86,3 +86,14 @@ def test_recoil_quick_run_writes_tables_and_plots(tmp_path, capsys):
     assert {"recoil_vs_pt.png", "recoil_vs_mu.png", "batchnorm_loss_vs_time.png"} <= {
         p.name for p in tmp_path.iterdir()
     }
+
+
+@pytest.mark.slow
+def test_generative_quick_run_compares_generators_and_writes_plots(tmp_path, capsys):
+    results = _load("generative").main(["--quick", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "### Targets" in out and "two-sample AUC" in out
+    table, best = results["ttbar"]
+    assert {"independent resampling", "multivariate Gaussian"} <= set(table.index)
+    assert best.startswith("VAE") and table["events/s"].gt(0).all()
+    assert "ttbar_histograms.png" in {p.name for p in tmp_path.iterdir()}
