@@ -25,7 +25,8 @@ and the best VAE's histograms of the leading jet's E and phi, MET and the jet co
 
     python benchmarks/generative.py [--data FILE] [--ttbar-events 20000] [--time-budget 60]
                                     [--betas 1e-4 1e-3 1e-2 1e-1] [--gen-events 1000000]
-                                    [--out DIR] [--quick]
+                                    [--hidden 128 64] [--latent-dim 16] [--components 50]
+                                    [--max-epochs 200] [--patience 20] [--out DIR] [--quick]
 
 Targets (issue 8): two-sample AUC <= 0.65 on the DarkMachines sample with the references
 scoring higher; generation >= 1M events/s on 2 cores.
@@ -174,10 +175,19 @@ def main(argv=None):
     p.add_argument("--time-budget", type=float, default=60.0, help="seconds of training per VAE")
     p.add_argument("--betas", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2, 1e-1])
     p.add_argument("--gen-events", type=int, default=1_000_000)
+    p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], help="encoder widths")
+    p.add_argument("--latent-dim", type=int, default=16)
+    p.add_argument("--components", type=int, default=50, help="latent mixture components")
+    p.add_argument("--max-epochs", type=int, default=200)
+    p.add_argument("--patience", type=int, default=20)
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "generative")
     p.add_argument("--quick", action="store_true", help="smoke run: tiny samples, few epochs")
     args = p.parse_args(argv)
-    vae_params = {"latent_dim": 16, "latent_components": 50, "max_time": args.time_budget, "random_state": 0}
+    vae_params = {
+        "hidden_layer_sizes": tuple(args.hidden), "latent_dim": args.latent_dim,
+        "latent_components": args.components, "max_epochs": args.max_epochs,
+        "patience": args.patience, "max_time": args.time_budget, "random_state": 0,
+    }  # fmt: skip
     if args.quick:
         args.ttbar_events, args.gen_events, args.betas = 1000, 2000, args.betas[:1]
         vae_params.update(max_epochs=3, latent_components=5)
