@@ -22,6 +22,7 @@ from ._base import (
     NeuralEstimatorBase,
     _as_tensor,
     _check_numeric_columns,
+    _standardizer,
 )
 
 __all__ = ["BetaVAEGenerator"]
@@ -49,7 +50,8 @@ class _QuantileMap:
     def __init__(self, X, sample_weight, n_quantiles):
         n = len(X)
         w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        self.references = np.linspace(0.0, 1.0, min(int(n_quantiles), n))
+        # at least the two ends, so that one event still spans an interval to map back from
+        self.references = np.linspace(0.0, 1.0, max(2, min(int(n_quantiles), n)))
         quantiles = []
         for column in X.T:
             order = np.argsort(column, kind="stable")
@@ -101,9 +103,11 @@ class _StandardMap:
     """Per-column (x - mean) / std with weighted moments; constant columns are only shifted."""
 
     def __init__(self, X, sample_weight):
-        self.mean = np.average(X, axis=0, weights=sample_weight)
-        std = np.sqrt(np.average((X - self.mean) ** 2, axis=0, weights=sample_weight))
-        self.scale = np.where(std > 0, std, 1.0)
+        def moments():
+            mean = np.average(X, axis=0, weights=sample_weight)
+            return mean, np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
+
+        self.mean, self.scale = _standardizer(True, X.shape[1], moments)
 
     def to_normal(self, X):
         return (X - self.mean) / self.scale
@@ -432,11 +436,6 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
             if dtype != np.float64:
                 out[name] = out[name].to_numpy().astype(dtype)
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags
 
 
 BetaVAEGenerator.__doc__ = BetaVAEGenerator.__doc__.format(

@@ -169,3 +169,10 @@ def test_event_frame_preprocessor_gives_consistent_events():
     assert vae.transform(X.iloc[:5]).shape == (5, 4)
     with pytest.raises(ValueError, match="inverse_transform"):
         BetaVAEGenerator(**FAST, preprocessor=Normalizer()).fit(X)
+
+
+def test_a_single_training_event_is_reproduced():
+    X = pd.DataFrame({"a": [3.5], "n": [2]})
+    vae = BetaVAEGenerator(**{**FAST, "validation_fraction": 0, "latent_components": None}).fit(X)
+    fake = vae.sample(3, random_state=0)
+    assert (fake["a"] == 3.5).all() and (fake["n"] == 2).all()
