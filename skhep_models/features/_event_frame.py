@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import torch
 from numbers import Integral
 
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
@@ -152,30 +153,65 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"EventFrame.inverse_transform: X has {A.shape[1]} columns, the frame was fitted "
                 f"on {self.n_features_in_}."
             )
-        met_phi = A[:, [self._met_phi]]
-        for group, n_slots in self.groups_.items():
-            cols = list(self._objects[group].T)
-            objects = np.stack([A[:, c] for c in cols], axis=2)  # (rows, slots, field)
-            if n_slots > 1:
-                order = np.argsort(-objects[:, :, 1], axis=1, kind="stable")
-                objects = np.take_along_axis(objects, order[:, :, None], axis=1)
-            count = A[:, self._counts[group]] if group in self._counts else None
-            present = objects[:, :, 1] > 0
-            if count is not None:
-                present &= np.arange(1, n_slots + 1) <= np.round(count)[:, None]
-            present = np.cumprod(present, axis=1).astype(bool)  # none after an absent one
-            e, pt, eta, phi = (objects[:, :, i] for i in range(4))
-            A[:, cols[0]] = np.where(present, pt * np.cosh(eta) * np.exp(np.maximum(e, 0.0)), 0.0)
-            A[:, cols[1]] = np.where(present, pt, 0.0)
-            A[:, cols[2]] = np.where(present, eta, 0.0)
-            A[:, cols[3]] = np.where(present, _wrap(phi + met_phi), 0.0)
-            if count is not None:
-                n_present = present.sum(axis=1)
-                full = n_present == n_slots
-                A[:, self._counts[group]] = np.where(full, np.maximum(count, n_slots), n_present)
+        A[:] = self._inverse_columns(torch.from_numpy(A).T.contiguous()).T.numpy()
         if not frame:
             return A
         return pd.DataFrame(A, columns=self.get_feature_names_out(), index=index)
+
+    def _inverse_columns(self, T):
+        """:meth:`inverse_transform` in place on a float tensor laid out columns first.
+
+        ``T`` has shape (n_features, n_rows), each column a contiguous row of ``T``, so every
+        step below is a vectorised pass over contiguous memory. Torch rather than numpy:
+        generators call it on float32 slices of their output while they are in cache. Groups
+        whose columns are laid out regularly (``jet1_E``, ``jet1_pt``, ... as
+        ``read_darkmachines`` writes them) are worked on through views.
+        """
+        met_phi = T[self._met_phi].clone()
+        for group, n_slots in self.groups_.items():
+            cols = self._objects[group]
+            objects = _slot_view(T, cols)  # (slots, field, rows)
+            view = objects is not None
+            if not view:
+                objects = T[torch.from_numpy(cols)]
+            pt = objects[:, 1]
+            if n_slots > 1:  # pT order; only the few rows out of order are sorted
+                rows = (pt[1:] > pt[:-1]).any(dim=0).nonzero().squeeze(1)
+                if len(rows):
+                    unordered = objects[:, :, rows]
+                    order = unordered[:, 1].argsort(dim=0, descending=True, stable=True)
+                    objects[:, :, rows] = unordered.take_along_dim(order.unsqueeze(1), dim=0)
+            # sorted by pT, the present objects come first, so masks need no running product
+            present = pt > 0
+            count = T[self._counts[group]] if group in self._counts else None
+            if count is not None:
+                present &= torch.arange(1, n_slots + 1).unsqueeze(1) <= torch.round(count)
+            e, eta, phi = objects[:, 0], objects[:, 2], objects[:, 3]
+            e.clamp_(min=0.0)
+            # E = pT cosh(eta) exp(e), with exponentials (torch's cosh is several times slower)
+            e.copy_(torch.exp(e + eta).add_(torch.exp(e - eta)).mul_(0.5 * pt))
+            phi.add_(met_phi)
+            phi.sub_(torch.floor((phi + np.pi) / (2 * np.pi)).mul_(2 * np.pi))
+            objects.masked_fill_(~present.unsqueeze(1), 0.0)
+            if not view:
+                T[torch.from_numpy(cols)] = objects
+            if count is not None:
+                n_present = present.sum(dim=0).to(T.dtype)
+                full = n_present == n_slots
+                T[self._counts[group]] = torch.where(full, count.clamp(min=n_slots), n_present)
+        return T
+
+
+def _slot_view(T, cols):
+    """``T[cols]`` as a (slots, field, rows) view of the contiguous 2-D tensor ``T`` (columns
+    first) when the columns are evenly laid out (slot after slot, fields in order), else None."""
+    start = int(cols[0, 0])
+    slot_step = int(cols[1, 0] - cols[0, 0]) if len(cols) > 1 else cols.shape[1]
+    regular = start + slot_step * np.arange(len(cols))[:, None] + np.arange(cols.shape[1])
+    if slot_step < cols.shape[1] or not np.array_equal(cols, regular) or not T.is_contiguous():
+        return None
+    n = T.shape[1]
+    return T.as_strided((len(cols), cols.shape[1], n), (slot_step * n, n, 1), T.storage_offset() + start * n)
 
 
 def _objects_from_names(names):

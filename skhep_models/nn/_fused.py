@@ -11,9 +11,11 @@ the whole fit instead of four per layer per batch, and one autograd node instead
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
-__all__ = ["fused_mlp", "FUSED_ACTIVATIONS", "MLPWorkspace"]
+__all__ = ["fused_mlp", "mlp_inference", "FUSED_ACTIVATIONS", "MLPWorkspace"]
 
 _aten = torch.ops.aten
 
@@ -40,14 +42,18 @@ class MLPWorkspace:
         self.buffers = {}
         self.generation = 0
 
-    def get(self, n, widths, like):
-        key = (n, like.device, like.dtype)
+    def get(self, n, widths, like, gradients=True):
+        """``(activations, gradients)`` buffers; with ``gradients=False`` (inference) a separate
+        set of activations only, so that a no-grad pass never overwrites a training pass's."""
+        # inference may run in several threads at once (batches of a generator, joblib): each
+        # gets its own buffers
+        key = (n, like.device, like.dtype, gradients or threading.get_ident())
         bufs = self.buffers.get(key)
         if bufs is None:
             if len(self.buffers) >= _MAX_SHAPES:
                 self.buffers.clear()
             bufs = tuple(
-                [like.new_empty((n, w)) for w in widths] for _ in range(2)
+                [like.new_empty((n, w)) for w in widths] for _ in range(2 if gradients else 1)
             )  # (activations, gradients)
             self.buffers[key] = bufs
         return bufs
@@ -91,6 +97,22 @@ class _FusedMLP(torch.autograd.Function):
             if i > 0:
                 g = act_bwd(torch.mm(g, weights[i], out=bufs[i - 1]), acts[i - 1])
         return (None, None, None, *out_grads)
+
+
+def mlp_inference(x, workspace: MLPWorkspace, activation: str, params):
+    """No-grad forward pass of a plain MLP through reused hidden-activation buffers.
+
+    Large inference batches (generation, prediction) otherwise allocate megabytes per layer
+    per batch, which glibc returns to the OS and page-faults in again. The output is a fresh
+    tensor: callers may keep it while the next batch runs.
+    """
+    weights, biases = params[0::2], params[1::2]
+    (acts,) = workspace.get(x.shape[0], [w.shape[0] for w in weights[:-1]], x, gradients=False)
+    act_fwd = FUSED_ACTIVATIONS[activation][0]
+    h = x
+    for W, b, out in zip(weights[:-1], biases[:-1], acts):
+        h = act_fwd(torch.addmm(b, h, W.t(), out=out))
+    return torch.addmm(biases[-1], h, weights[-1].t())
 
 
 def fused_mlp(x, workspace: MLPWorkspace, activation: str, params):

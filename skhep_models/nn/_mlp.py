@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as _module_globals
 
-from ._fused import FUSED_ACTIVATIONS, MLPWorkspace, fused_mlp
+from ._fused import FUSED_ACTIVATIONS, MLPWorkspace, fused_mlp, mlp_inference
 
 __all__ = ["MLP", "ACTIVATIONS", "INITIALIZATIONS"]
 
@@ -80,7 +80,8 @@ class MLP(nn.Sequential):
         hooks) through :func:`~skhep_models.nn._fused.fused_mlp`, which reuses preallocated
         activation buffers instead of allocating them per batch (same results, faster on
         CPU). Training loops that run two forward passes before one backward need
-        ``fused=False``.
+        ``fused=False``. Without gradients (prediction, generation) such networks also run
+        through reused hidden-activation buffers, one set per thread.
 
     Examples
     --------
@@ -138,6 +139,11 @@ class MLP(nn.Sequential):
         if self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad:
             params = [p for layer in self._modules.values() for p in layer._parameters.values()]
             return fused_mlp(x, self._workspace, self.activation, params)
+        if self.fusable and not torch.is_grad_enabled() and x.dim() == 2:
+            # attributes, not _parameters: torch.func.functional_call swaps them (float64 predict)
+            params = [p for layer in self._modules.values() if isinstance(layer, nn.Linear)
+                      for p in (layer.weight, layer.bias)]  # fmt: skip
+            return mlp_inference(x, self._workspace, self.activation, params)
         for layer in self._modules.values():
             x = layer.forward(x)
         return x

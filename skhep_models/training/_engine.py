@@ -375,5 +375,10 @@ def predict(net: EngineNet, X: torch.Tensor, *, float64: bool = True, **forward_
         return torch.func.functional_call(module, state, (x.double(),), forward_kwargs)
 
     with torch.inference_mode():
-        out = [forward(X[i : i + INFERENCE_BATCH_SIZE]) for i in range(0, len(X), INFERENCE_BATCH_SIZE)]
-    return torch.cat(out).cpu().numpy()
+        out = None
+        for i in range(0, len(X), INFERENCE_BATCH_SIZE):
+            batch = forward(X[i : i + INFERENCE_BATCH_SIZE]).cpu()
+            if out is None:  # one allocation, not a list of batches and their concatenation
+                out = torch.empty((len(X), *batch.shape[1:]), dtype=batch.dtype)
+            out[i : i + len(batch)] = batch
+    return out.numpy()

@@ -88,3 +88,21 @@ def test_errors_name_the_problem():
         EventFrame(objects={"jet": [("jet1_E", "jet1_pt")]}).fit(X)
     with pytest.raises(ValueError, match="counts names groups"):
         EventFrame(counts={"muon": "n_jet"}).fit(X)
+
+
+def test_inverse_is_the_same_for_any_column_layout_and_keeps_float32():
+    X = _events(300, seed=3)
+    frame = EventFrame().fit(X)
+    rows = frame.transform(X).to_numpy().copy()
+    rng = np.random.default_rng(1)
+    rows[:, 4:] = rows[rng.permutation(len(rows))][:, 4:]  # slots out of order, counts off
+    rows[rng.random(rows.shape) < 0.1] = 0.0
+    expected = frame.inverse_transform(pd.DataFrame(rows, columns=X.columns))
+    # a shuffled column order takes the gather path instead of views into the table
+    order = rng.permutation(X.shape[1])
+    shuffled = EventFrame().fit(X.iloc[:, order])
+    back = shuffled.inverse_transform(pd.DataFrame(rows[:, order], columns=X.columns[order]))
+    pd.testing.assert_frame_equal(back[X.columns], expected, atol=1e-9)
+    single = frame.inverse_transform(rows.astype(np.float32))
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, expected.to_numpy(), rtol=1e-5, atol=1e-3)

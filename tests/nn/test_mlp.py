@@ -128,3 +128,27 @@ def test_pickle_drops_scratch_buffers():
     assert not clone._workspace.buffers
     x = torch.randn(4, 3)
     assert torch.equal(clone.eval()(x), net.eval()(x))
+
+
+def test_no_grad_path_matches_the_layers_and_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.manual_seed(0)
+    net = MLP(5, (256, 256), n_outputs=3).eval()
+    plain = MLP(5, (256, 256), n_outputs=3, fused=False).eval()
+    plain.load_state_dict(net.state_dict())
+    xs = [torch.randn(4000, 5) for _ in range(8)]
+    def run(x):
+        with torch.no_grad():  # grad mode is per thread
+            return net(x)
+
+    with torch.no_grad():
+        expected = [plain(x) for x in xs]
+        assert torch.equal(net(xs[0]), expected[0])
+        # each thread gets its own activation buffers, so concurrent batches do not mix
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(5):
+                assert all(torch.equal(a, b) for a, b in zip(pool.map(run, xs), expected))
+        first = net(xs[0])
+        net(xs[1])
+        assert torch.equal(first, expected[0])  # outputs are not reused buffers
