@@ -4,13 +4,16 @@ Two samples, each split in half (train / test, fixed seed):
 
   * the real DarkMachines monojet sample (``--data``, read with ``read_darkmachines``: MET,
     counts and the leading b-jets, jets, leptons and photons), where the VAE learns the
-    events through ``EventFrame`` (azimuths relative to the MET, energies as mass terms);
-    one plain VAE (no preprocessor) shows what that representation buys;
+    events through ``EventFrame`` (azimuths relative to the MET, energies as mass terms,
+    padding of absent objects left out of the quantile map), conditioned on the discrete
+    columns (counts, lepton flavours); one unconditional VAE and one without preprocessor
+    show what each buys;
   * SM ttbar background events of ``make_ttbar_resonance`` (the HEPMASS-like features).
 
 Generators, each fitted on the train half and asked for as many events as the test half:
 
-  * BetaVAEGenerator at several ``beta`` (latent 16, latent mixture of 50 Gaussians);
+  * BetaVAEGenerator at several ``beta`` (latent 24, latent mixture of 200 Gaussians,
+    Gaussian decoder noise);
   * independent resampling: every column drawn on its own from its empirical distribution
     (marginals exact, all correlations lost);
   * a multivariate Gaussian with the training mean and covariance.
@@ -25,8 +28,9 @@ and the best VAE's histograms of the leading jet's E and phi, MET and the jet co
 
     python benchmarks/generative.py [--data FILE] [--ttbar-events 20000] [--time-budget 60]
                                     [--betas 1e-4 1e-3 1e-2 1e-1] [--gen-events 1000000]
-                                    [--hidden 128 64] [--latent-dim 16] [--components 50]
-                                    [--max-epochs 200] [--patience 20] [--out DIR] [--quick]
+                                    [--hidden 128 64] [--latent-dim 24] [--components 200]
+                                    [--decoder-noise 1] [--max-epochs 1000] [--patience 50]
+                                    [--out DIR] [--quick]
 
 Targets (issue 8): two-sample AUC <= 0.65 on the DarkMachines sample with the references
 scoring higher; generation >= 1M events/s on 2 cores.
@@ -138,10 +142,13 @@ def run_sample(label, events, betas, *, vae_params, gen_events, seed, frame):
     rows, fakes = [], {}
     models = [("independent resampling", IndependentResampler()), ("multivariate Gaussian", GaussianGenerator())]
     for beta in betas:
-        pre = EventFrame() if frame else None
-        models.append((f"VAE beta={beta:g}" + (" + EventFrame" if frame else ""),
-                       BetaVAEGenerator(beta=beta, preprocessor=pre, **vae_params)))  # fmt: skip
+        if frame:
+            models.append((f"VAE beta={beta:g} + EventFrame, conditional",
+                           BetaVAEGenerator(beta=beta, preprocessor=EventFrame(), conditional=True, **vae_params)))  # fmt: skip
+        else:
+            models.append((f"VAE beta={beta:g}", BetaVAEGenerator(beta=beta, **vae_params)))
     if frame:
+        models.append(("VAE beta=0.001 + EventFrame", BetaVAEGenerator(beta=1e-3, preprocessor=EventFrame(), **vae_params)))
         models.append(("VAE beta=0.001, no preprocessor", BetaVAEGenerator(beta=1e-3, **vae_params)))
     for name, model in models:
         start = time.perf_counter()
@@ -176,16 +183,17 @@ def main(argv=None):
     p.add_argument("--betas", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2, 1e-1])
     p.add_argument("--gen-events", type=int, default=1_000_000)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], help="encoder widths")
-    p.add_argument("--latent-dim", type=int, default=16)
-    p.add_argument("--components", type=int, default=50, help="latent mixture components")
-    p.add_argument("--max-epochs", type=int, default=200)
-    p.add_argument("--patience", type=int, default=20)
+    p.add_argument("--latent-dim", type=int, default=24)
+    p.add_argument("--components", type=int, default=200, help="latent mixture components")
+    p.add_argument("--decoder-noise", type=float, default=1.0)
+    p.add_argument("--max-epochs", type=int, default=1000)
+    p.add_argument("--patience", type=int, default=50)
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "generative")
     p.add_argument("--quick", action="store_true", help="smoke run: tiny samples, few epochs")
     args = p.parse_args(argv)
     vae_params = {
         "hidden_layer_sizes": tuple(args.hidden), "latent_dim": args.latent_dim,
-        "latent_components": args.components, "max_epochs": args.max_epochs,
+        "latent_components": args.components, "decoder_noise": args.decoder_noise, "max_epochs": args.max_epochs,
         "patience": args.patience, "max_time": args.time_budget, "random_state": 0,
     }  # fmt: skip
     if args.quick:

@@ -39,6 +39,9 @@ _P_CLIP = 1e-7
 # events generated at a time per thread: few enough to stay in cache, enough that the ~40
 # torch operations per batch cost little
 _SAMPLE_BATCH = 16384
+# events per thread's unit of work in sample(): a chunk's latent draws go through the mixture
+# components once (a few hundred small products) rather than once per batch
+_SAMPLE_CHUNK = 4 * _SAMPLE_BATCH
 
 
 class _QuantileMap:
@@ -50,28 +53,36 @@ class _QuantileMap:
     the training data instead of smearing them.
     """
 
-    def __init__(self, X, sample_weight, n_quantiles):
+    def __init__(self, X, sample_weight, n_quantiles, padding=None):
         n = len(X)
         w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         # at least the two ends, so that one event still spans an interval to map back from
         self.references = np.linspace(0.0, 1.0, max(2, min(int(n_quantiles), n)))
         quantiles = []
-        for column in X.T:
+        for j, column in enumerate(X.T):
+            keep = None if padding is None else ~padding[:, j]
+            if keep is not None and keep.any() and w[keep].sum() > 0:
+                column, wj = column[keep], w[keep]
+            else:
+                wj = w
             order = np.argsort(column, kind="stable")
-            cdf = np.cumsum(w[order])
+            cdf = np.cumsum(wj[order])
             cdf /= cdf[-1]
             # inverse of the weighted ECDF: the smallest value whose CDF reaches p
             idx = np.searchsorted(cdf, self.references * (1 - 1e-12), side="left")
-            quantiles.append(column[order][np.minimum(idx, n - 1)])
+            quantiles.append(column[order][np.minimum(idx, len(column) - 1)])
         self.quantiles = np.column_stack(quantiles)
 
-    def to_normal(self, X):
+    def to_normal(self, X, padding=None):
+        """``X`` mapped column by column onto a standard normal; ``padding`` entries to 0."""
         p, out = self.references, np.empty(X.shape, dtype=np.float64)
         for j, q in enumerate(self.quantiles.T):
             # a value held by several quantiles (an atom) maps to the middle of its interval:
             # interpolate from both ends and average, as sklearn's QuantileTransformer does
             u = 0.5 * (np.interp(X[:, j], q, p) - np.interp(-X[:, j], -q[::-1], -p[::-1]))
             out[:, j] = ndtri(np.clip(u, _P_CLIP, 1 - _P_CLIP))
+        if padding is not None:
+            out[padding] = 0.0
         return out
 
     def from_normal(self, T):
@@ -112,7 +123,7 @@ class _StandardMap:
 
         self.mean, self.scale = _standardizer(True, X.shape[1], moments)
 
-    def to_normal(self, X):
+    def to_normal(self, X, padding=None):
         return (X - self.mean) / self.scale
 
     def from_normal(self, T):
@@ -132,7 +143,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
     means and log-variances of ``latent_dim`` latent variables, a mirrored decoder MLP back)
     trained by the shared engine on the loss ``(1 - beta) * MSE + beta * KL``, the form of the
     IFIC/UPV ttbar study (beta = 0.001 worked best there). :meth:`sample` decodes latent
-    vectors drawn from the N(0, 1) prior into new events with the training columns.
+    vectors (drawn from a mixture fitted to the encoded training events, or from the N(0, 1)
+    prior) into new events with the training columns, adding the Gaussian decoder's noise.
 
     Parameters
     ----------
@@ -164,12 +176,26 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         (counts, codes): by name or position. 'auto' takes integer and boolean columns and
         float columns holding at most 20 distinct integer values. Sampled discrete columns
         keep the training dtype.
+    conditional : bool, default=False
+        Condition the decoder on the discrete columns (a conditional VAE, Sohn et al. 2015):
+        it receives them beside the latent vector, and :meth:`sample` draws them jointly from
+        the training events (each with the latent mixture component its encoding belongs
+        to), so object counts and their correlations come out exactly as in training.
+    decoder_noise : float, default=1.0
+        Scale of the noise :meth:`sample` adds to the decoder's output: the decoder is a
+        Gaussian ``N(decoder(z), diag(decoder_std_^2))`` whose widths are fitted after
+        training (the RMS reconstruction error per column), and 1 samples from it. 0 returns
+        the decoder's mean, which is smoother than the data: the reconstruction of an event
+        averages over what the latent vector does not determine.
     preprocessor : transformer with inverse_transform or None, default=None
         Fitted (a clone) on the events first; the autoencoder learns its output, and generated
         rows come back through its ``inverse_transform``. E.g.
         :class:`~skhep_models.features.EventFrame`, which rotates events to the MET azimuth
         and encodes energies by their mass term, so that physics relations the network would
         learn only roughly (back-to-back MET and jets, E >= pT cosh eta) hold by construction.
+        A preprocessor with a ``padding_mask`` method (EventFrame) marks the entries of absent
+        objects: the 'quantile' map then models only real objects' values (no generated
+        object with zero pT) and the object counts decide which objects exist.
 
     Attributes
     ----------
@@ -184,6 +210,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         The fitted clone of ``preprocessor``.
     latent_density_ : sklearn.mixture.GaussianMixture or None
         The mixture :meth:`sample` draws from (None: the prior).
+    decoder_std_ : ndarray of shape (n_features,)
+        Width of the Gaussian decoder per column, in the network's (normal) space.
 
     See Also
     --------
@@ -201,7 +229,9 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
     References
     ----------
     I. Higgins et al., "beta-VAE: Learning basic visual concepts with a constrained
-    variational framework", ICLR 2017. DarkMachines collaboration, "The DarkMachines unsupervised
+    variational framework", ICLR 2017. K. Sohn, H. Lee, X. Yan, "Learning structured output
+    representation using deep conditional generative models", NeurIPS 2015. P. Ghosh et al.,
+    "From variational to deterministic autoencoders", ICLR 2020. DarkMachines collaboration, "The DarkMachines unsupervised
     challenge data set", SciPost Phys. 12 (2022) 043, arXiv:2105.14027.
 
     Examples
@@ -249,6 +279,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         input_transform="quantile",
         n_quantiles=1000,
         discrete_columns="auto",
+        conditional=False,
+        decoder_noise=1.0,
         preprocessor=None,
         device="cpu",
         verbose=0,
@@ -279,6 +311,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         self.input_transform = input_transform
         self.n_quantiles = n_quantiles
         self.discrete_columns = discrete_columns
+        self.conditional = conditional
+        self.decoder_noise = decoder_noise
         self.preprocessor = preprocessor
         self.device = device
         self.verbose = verbose
@@ -292,6 +326,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         "input_transform": [StrOptions(set(INPUT_TRANSFORMS))],
         "n_quantiles": [Interval(Integral, 2, None, closed="left")],
         "discrete_columns": [StrOptions({"auto"}), "array-like", None],
+        "conditional": ["boolean"],
+        "decoder_noise": [Interval(Real, 0, None, closed="left")],
         "preprocessor": [HasMethods(["fit", "transform", "inverse_transform"]), None],
     }
 
@@ -326,36 +362,83 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         if self.preprocessor is not None:
             self.preprocessor_ = clone(self.preprocessor).fit(X_in)
         X = self._preprocess(X_in, X)
+        padding = self._padding(X)
         if self.input_transform == "quantile":
-            self._map = _QuantileMap(X, sample_weight, self.n_quantiles)
+            self._map = _QuantileMap(X, sample_weight, self.n_quantiles, padding)
         else:
             self._map = _StandardMap(X, sample_weight)
-        Z = self._map.to_normal(X).astype(np.float32)
+        Z = self._map.to_normal(X, padding).astype(np.float32)
         w = None if sample_weight is None else sample_weight.astype(np.float32)
         self.latent_dim_ = int(self.latent_dim)
+        self._condition = self._condition_positions(X.shape[1])
         self._fit_network(Z, Z, w, n_outputs=X.shape[1], criterion=BetaVAELoss)
         self.latent_density_ = None
+        mu = predict(self.net_, _as_tensor(Z), output="mean")
         if self.latent_components is not None:
             from sklearn.mixture import GaussianMixture
 
-            mu = predict(self.net_, _as_tensor(Z), output="mean")
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            fit_mu = mu
             # sklearn's GaussianMixture takes no weights: resample by weight instead
             if sample_weight is not None:
                 rows = np.random.default_rng(seed).choice(
                     len(mu), len(mu), p=sample_weight / sample_weight.sum()
                 )
-                mu = mu[rows]
+                fit_mu = mu[rows]
             self.latent_density_ = GaussianMixture(
-                min(self.latent_components, len(np.unique(mu, axis=0))), covariance_type="full",
+                min(self.latent_components, len(np.unique(fit_mu, axis=0))), covariance_type="full",
                 reg_covar=1e-4, random_state=seed,
-            ).fit(mu)  # fmt: skip
+            ).fit(fit_mu)  # fmt: skip
+        self.decoder_std_ = self._residual_std(Z, mu, padding, sample_weight)
+        self._conditions = None
+        if len(self._condition):
+            # sample() draws the condition values of training events, each event with its
+            # latent mixture component, so that latent vectors and conditions stay paired
+            self._conditions = (
+                torch.from_numpy(Z[:, self._condition].copy()),
+                None if w is None else torch.from_numpy(w / w.sum()),
+                None if self.latent_density_ is None
+                else torch.from_numpy(self.latent_density_.predict(mu)),
+            )  # fmt: skip
         return self
+
+    def _residual_std(self, Z, mu, padding, sample_weight):
+        """Per-column RMS of the reconstruction error (network space), over the real entries.
+
+        The maximum-likelihood scale of a Gaussian decoder ``N(decoder(z), diag(std^2))``
+        whose mean is the trained network.
+        """
+        inputs = mu if not len(self._condition) else np.hstack([mu, Z[:, self._condition]])
+        decoded = predict(self.net_, _as_tensor(inputs.astype(np.float32)), output="decode")
+        real = np.ones(Z.shape, dtype=bool) if padding is None else ~padding
+        w = (np.ones(len(Z)) if sample_weight is None else sample_weight)[:, None] * real
+        sq = np.where(real, decoded - Z, 0.0) ** 2
+        return np.sqrt((w * sq).sum(axis=0) / np.maximum(w.sum(axis=0), np.finfo(float).tiny))
+
+    def _condition_positions(self, width):
+        """Positions, in the network's input, of the columns the decoder is conditioned on."""
+        if not self.conditional:
+            return []
+        if len(self.discrete_columns_) == 0:
+            raise ValueError(
+                "conditional=True conditions the decoder on the discrete columns, but there "
+                "are none: name them with discrete_columns."
+            )
+        if width != self.n_features_in_:
+            raise ValueError(
+                f"conditional=True needs a preprocessor that keeps the columns in place (as "
+                f"EventFrame does); {type(self.preprocessor_).__name__} turns "
+                f"{self.n_features_in_} columns into {width}."
+            )
+        return [int(j) for j in self.discrete_columns_]
 
     def _module_kwargs(self, n_inputs, n_outputs):
         kwargs = super()._module_kwargs(n_inputs, n_outputs)
         del kwargs["module__n_outputs"]  # the decoder's width is the input width
-        return {**kwargs, "module__latent_dim": self.latent_dim_, "criterion__beta": self.beta}
+        return {
+            **kwargs, "module__latent_dim": self.latent_dim_, "module__condition": self._condition,
+            "criterion__beta": self.beta,
+        }  # fmt: skip
 
     def _set_discrete(self, X, integer_dtypes):
         n_features = X.shape[1]
@@ -375,6 +458,15 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         self.discrete_columns_ = np.asarray(sorted(set(columns)), dtype=np.intp)
         self.discrete_values_ = [np.unique(X[:, j]) for j in self.discrete_columns_]
 
+    def _padding(self, X):
+        """The preprocessor's mask of entries that pad absent objects (EventFrame), or None.
+
+        The 'quantile' map leaves them out, so it maps only real objects' values and never
+        generates a zero-pT object; the object counts decide which objects exist.
+        """
+        mask = getattr(self.preprocessor_, "padding_mask", None)
+        return None if mask is None else np.asarray(mask(X), dtype=bool)
+
     def _preprocess(self, X_in, X):
         """``X`` through the fitted preprocessor (given the input as passed, names and all)."""
         if self.preprocessor_ is None:
@@ -393,7 +485,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         _check_numeric_columns(X)
         X_in = X
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = self._map.to_normal(self._preprocess(X_in, X)).astype(np.float32)
+        X = self._preprocess(X_in, X)
+        Z = self._map.to_normal(X, self._padding(X)).astype(np.float32)
         return predict(self.net_, _as_tensor(Z), output="mean").astype(np.float64)
 
     @property
@@ -401,14 +494,16 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         return self.latent_dim_
 
     def _generate(self, n, seeds):
-        """``n`` events as a float64 array (columns first in memory), in batches.
+        """``n`` events as a float64 array (columns first in memory).
 
-        Batch ``k`` draws its latent vectors from a generator seeded with ``seeds[k]``, decodes them in
-        float32 and maps them back while they are in cache: the quantile map, an EventFrame's
-        inverse (both torch, laid out columns first so every step runs over contiguous memory)
-        and the snapping of discrete columns. On the CPU the batches run on a thread per core
-        with one intra-op thread each (~20% faster than intra-op threads: no fork-join per
-        operation); every batch's result is independent of which thread ran it.
+        The events are made in chunks of ``_SAMPLE_CHUNK``, chunk ``k`` from a generator
+        seeded with ``seeds[k]``: latent vectors (and conditions) drawn for the whole chunk,
+        then, ``_SAMPLE_BATCH`` events at a time while they are in cache, decoded in float32,
+        given the decoder noise and mapped back: the quantile map, an EventFrame's inverse
+        (both torch, laid out columns first so every step runs over contiguous memory) and
+        the snapping of discrete columns. On the CPU the chunks run on a thread per core with
+        one intra-op thread each (~20% faster than intra-op threads: no fork-join per
+        operation); every chunk's result is independent of which thread ran it.
         """
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
@@ -417,29 +512,45 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         # discrete columns are snapped in the batch unless a preprocessor must map back first
         in_batch = self.preprocessor_ is None or frame is not None
         snap = [(j, torch.from_numpy(v)) for j, v in zip(self.discrete_columns_, self.discrete_values_)]
+        condition = torch.as_tensor(self._condition, dtype=torch.int64)
+        # noise only where it changes something: not on constant or conditioning columns
+        scale = self.decoder_noise * np.asarray(self.decoder_std_, dtype=np.float64)
+        scale[self._condition] = 0.0
+        noisy = torch.from_numpy(np.flatnonzero(scale > 0))
+        scale = torch.as_tensor(scale[noisy.numpy()], dtype=torch.float32).unsqueeze(1)
         out = torch.empty((self.n_features_in_, n), dtype=torch.float64)
 
-        def generate(start):
-            rows = slice(start, min(start + _SAMPLE_BATCH, n))
-            generator = torch.Generator().manual_seed(int(seeds[start // _SAMPLE_BATCH]))
+        def generate(k):
+            first = k * _SAMPLE_CHUNK
+            size = min(_SAMPLE_CHUNK, n - first)
+            generator = torch.Generator().manual_seed(int(seeds[k]))
             with torch.inference_mode():
-                z = torch.randn((rows.stop - start, self.latent_dim_), generator=generator)
-                if mixture is not None:
+                z = torch.randn((size, self.latent_dim_), generator=generator)
+                if self._conditions is not None:
+                    z = torch.cat(_conditional_draw(self._conditions, mixture, z, generator), dim=1)
+                elif mixture is not None:
                     z = _mixture_draw(*mixture, z, generator)
-                decoded = module(z.to(device), output="decode").float().cpu()
-                T = self._map.from_normal(decoded.T.contiguous())
-                out[:, rows] = T if frame is None else frame(T)
-                for j, values in snap if in_batch else ():
-                    out[j, rows] = _snap(out[j, rows], values)
+                for start in range(0, size, _SAMPLE_BATCH):
+                    batch = z[start : start + _SAMPLE_BATCH]
+                    rows = slice(first + start, first + start + len(batch))
+                    T = module(batch.to(device), output="decode").float().cpu().T.contiguous()
+                    if len(condition):  # mapped back to the training values exactly
+                        T[condition] = batch[:, self.latent_dim_ :].T
+                    if len(noisy):
+                        T.index_add_(0, noisy, torch.randn((len(noisy), len(batch)), generator=generator).mul_(scale))
+                    T = self._map.from_normal(T)
+                    out[:, rows] = T if frame is None else frame(T)
+                    for j, values in snap if in_batch else ():
+                        out[j, rows] = _snap(out[j, rows], values)
 
-        starts = range(0, n, _SAMPLE_BATCH)
-        workers = min(torch.get_num_threads(), len(starts)) if device.type == "cpu" else 1
+        chunks = range(-(-n // _SAMPLE_CHUNK))
+        workers = min(torch.get_num_threads(), len(chunks)) if device.type == "cpu" else 1
         if workers > 1:
             with _intraop_threads(1), ThreadPoolExecutor(workers) as pool:
-                list(pool.map(generate, starts))
+                list(pool.map(generate, chunks))
         else:
-            for start in starts:
-                generate(start)
+            for k in chunks:
+                generate(k)
         X = out.T.numpy()
         if not in_batch:
             X = np.array(self.preprocessor_.inverse_transform(X), dtype=np.float64)
@@ -467,8 +578,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        n_batches = -(-int(n_samples) // _SAMPLE_BATCH)
-        seeds = check_random_state(random_state).randint(np.iinfo(np.int64).max, size=n_batches, dtype=np.int64)
+        n_chunks = -(-int(n_samples) // _SAMPLE_CHUNK)
+        seeds = check_random_state(random_state).randint(np.iinfo(np.int64).max, size=n_chunks, dtype=np.int64)
         X = self._generate(int(n_samples), seeds)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
@@ -501,15 +612,41 @@ def _mixture_draw(weights, means, chol, eps, generator):
     mixture's own ``random_state``, not from the caller's, and works in float64 numpy.
     """
     labels = torch.multinomial(weights, len(eps), replacement=True, generator=generator)
-    counts = torch.bincount(labels, minlength=len(weights)).tolist()
+    z = _by_component(means, chol, eps, torch.bincount(labels, minlength=len(weights)))
+    # the events of a component are contiguous: shuffle (index_select is 3x faster than z[p])
+    return z.index_select(0, torch.randperm(len(z), generator=generator))
+
+
+def _by_component(means, chol, eps, counts):
+    """``eps`` rows turned into draws of consecutive mixture components, ``counts[k]`` each."""
     z = torch.empty_like(eps)
     start = 0
-    for k, count in enumerate(counts):
+    for k, count in enumerate(counts.tolist()):
         rows = slice(start, start + count)
         torch.addmm(means[k], eps[rows], chol[k].T, out=z[rows])
         start += count
-    # the events of a component are contiguous: shuffle (index_select is 3x faster than z[p])
-    return z.index_select(0, torch.randperm(len(z), generator=generator))
+    return z
+
+
+def _conditional_draw(conditions, mixture, eps, generator):
+    """Latent vectors and condition values for a conditional VAE's decoder.
+
+    The conditions of training events are drawn (by weight); with a latent mixture each
+    event's latent vector comes from the component its encoding belongs to.
+    """
+    table, weights, labels = conditions
+    n = len(eps)
+    if weights is None:
+        rows = torch.randint(len(table), (n,), generator=generator)
+    else:
+        rows = torch.multinomial(weights, n, replacement=True, generator=generator)
+    if mixture is None:
+        return eps, table[rows]
+    _, means, chol = mixture
+    rows = rows[labels[rows].argsort(stable=True)]  # grouped by component
+    z = _by_component(means, chol, eps, torch.bincount(labels[rows], minlength=len(means)))
+    shuffle = torch.randperm(n, generator=generator)
+    return z.index_select(0, shuffle), table[rows[shuffle]]
 
 
 def _integer_dtypes(X):

@@ -42,9 +42,10 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Absent objects stay all zero; ``MET``, ``METphi``, the counts and any other column pass
     through unchanged. :meth:`inverse_transform` maps back and makes generated tables
-    consistent: objects in a group are reordered by decreasing pT, an object ranked beyond
-    the group's count (rounded) or after an absent one is removed (all zero), and a count is
-    lowered to the number of present objects when some of the group's slots are empty.
+    consistent: the slots beyond the group's count (rounded) are emptied, an object with
+    pT <= 0 is removed (all zero), the group's objects are reordered by decreasing pT, and a
+    count is lowered to the number of present objects when some of the group's slots are
+    empty.
 
     Used as the ``preprocessor`` of :class:`~skhep_models.BetaVAEGenerator`, it is fitted
     on the events, the autoencoder learns its output and generated rows come back through
@@ -158,6 +159,24 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return A
         return pd.DataFrame(A, columns=self.get_feature_names_out(), index=index)
 
+    def padding_mask(self, X):
+        """Boolean array, True where an entry of ``X`` pads an absent object.
+
+        Only groups with a count column are marked: their count says which objects exist
+        (:meth:`inverse_transform` keeps the leading ``count`` objects), so a generator can
+        model the objects' values without the padding zeros (see
+        :class:`~skhep_models.BetaVAEGenerator`). ``X`` is in the frame of :meth:`transform`
+        (or the laboratory frame: only pT and the counts are read).
+        """
+        check_is_fitted(self)
+        A = check_array(X, dtype=[np.float64, np.float32])
+        mask = np.zeros(A.shape, dtype=bool)
+        for group, count in self._counts.items():
+            present = np.round(A[:, count])[:, None] >= np.arange(1, self.groups_[group] + 1)
+            for k, slot in enumerate(self._objects[group]):
+                mask[:, slot] = ~present[:, [k]]
+        return mask
+
     def _inverse_columns(self, T):
         """:meth:`inverse_transform` in place on a float tensor laid out columns first.
 
@@ -174,6 +193,10 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             view = objects is not None
             if not view:
                 objects = T[torch.from_numpy(cols)]
+            count = T[self._counts[group]] if group in self._counts else None
+            if count is not None:  # the slots beyond the count hold no object, whatever they hold
+                beyond = torch.arange(1, n_slots + 1).unsqueeze(1) > torch.round(count)
+                objects.masked_fill_(beyond.unsqueeze(1), 0.0)
             pt = objects[:, 1]
             if n_slots > 1:  # pT order; only the few rows out of order are sorted
                 rows = (pt[1:] > pt[:-1]).any(dim=0).nonzero().squeeze(1)
@@ -183,9 +206,6 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     objects[:, :, rows] = unordered.take_along_dim(order.unsqueeze(1), dim=0)
             # sorted by pT, the present objects come first, so masks need no running product
             present = pt > 0
-            count = T[self._counts[group]] if group in self._counts else None
-            if count is not None:
-                present &= torch.arange(1, n_slots + 1).unsqueeze(1) <= torch.round(count)
             e, eta, phi = objects[:, 0], objects[:, 2], objects[:, 3]
             e.clamp_(min=0.0)
             # E = pT cosh(eta) exp(e), with exponentials (torch's cosh is several times slower)

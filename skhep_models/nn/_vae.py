@@ -29,6 +29,10 @@ class VAE(nn.Module):
         Encoder hidden widths; the decoder uses them in reverse order.
     latent_dim : int, default=8
         Size of the latent space.
+    condition : sequence of int, default=()
+        Positions of input features the decoder also receives (a conditional VAE): the
+        decoder maps ``[z, x[:, condition]]`` to the features, so the latent space need not
+        encode them and generation can fix them.
     **mlp_kwargs
         ``activation``, ``init``, ``batch_norm``, ``dropout``, passed to both :class:`MLP`.
 
@@ -41,7 +45,8 @@ class VAE(nn.Module):
       ``eps`` from torch's global generator, which the engine seeds). The validation loss is
       computed the same way, so it estimates the same quantity as the training loss.
     * ``"mean"``: the latent means ``mu``.
-    * ``"decode"``: ``x`` is a batch of latent vectors; returns the decoded features.
+    * ``"decode"``: ``x`` is a batch of latent vectors (followed by the condition values
+      when ``condition`` is set); returns the decoded features.
 
     Examples
     --------
@@ -60,15 +65,17 @@ class VAE(nn.Module):
         n_inputs: int,
         hidden_layer_sizes: Sequence[int] = (64, 64),
         latent_dim: int = 8,
+        condition: Sequence[int] = (),
         **mlp_kwargs,
     ):
         super().__init__()
         hidden = tuple(int(w) for w in hidden_layer_sizes)
         self.latent_dim = int(latent_dim)
+        self.register_buffer("condition", torch.as_tensor(list(condition), dtype=torch.int64), persistent=False)
         # the loss calls encoder and decoder before one backward: MLP's fused kernel keeps one
         # set of buffers per network, which is safe as each network runs once per step
         self.encoder = MLP(n_inputs, hidden, 2 * self.latent_dim, **mlp_kwargs)
-        self.decoder = MLP(self.latent_dim, hidden[::-1], n_inputs, **mlp_kwargs)
+        self.decoder = MLP(self.latent_dim + len(self.condition), hidden[::-1], n_inputs, **mlp_kwargs)
 
     def encode(self, x):
         mu, logvar = self.encoder(x).chunk(2, dim=1)
@@ -78,6 +85,8 @@ class VAE(nn.Module):
         if output == "train":
             mu, logvar = self.encode(x)
             z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            if len(self.condition):
+                z = torch.cat([z, x[:, self.condition]], dim=1)
             return self.decoder(z), mu, logvar
         if output == "mean":
             return self.encode(x)[0]

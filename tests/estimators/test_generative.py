@@ -182,7 +182,9 @@ def test_batched_threaded_sampling_is_deterministic(monkeypatch):
     import skhep_models.estimators._generative as generative
 
     vae = BetaVAEGenerator(**FAST).fit(_events(800))
-    monkeypatch.setattr(generative, "_SAMPLE_BATCH", 100)  # 11 batches over the threads
+    # 6 chunks of 2 batches over the threads
+    monkeypatch.setattr(generative, "_SAMPLE_BATCH", 100)
+    monkeypatch.setattr(generative, "_SAMPLE_CHUNK", 200)
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
@@ -192,6 +194,58 @@ def test_batched_threaded_sampling_is_deterministic(monkeypatch):
     finally:
         torch.set_num_threads(before)
     pd.testing.assert_frame_equal(threaded, serial)
-    # each batch has its own latent draws
-    assert not np.allclose(threaded["ht"].iloc[:100], threaded["ht"].iloc[100:200])
+    # each chunk has its own latent draws
+    assert not np.allclose(threaded["ht"].iloc[:200], threaded["ht"].iloc[200:400])
     assert not threaded.equals(vae.sample(1050, random_state=6))
+
+
+def test_conditional_vae_module_feeds_the_condition_to_the_decoder():
+    vae = VAE(5, (8,), latent_dim=2, condition=[0, 3])
+    assert vae.decoder[0].in_features == 4
+    x = torch.randn(6, 5)
+    recon, mu, _ = vae(x)
+    assert recon.shape == (6, 5) and mu.shape == (6, 2)
+    z = torch.randn(6, 2)
+    torch.testing.assert_close(
+        vae(torch.cat([z, x[:, [0, 3]]], dim=1), output="decode"), vae.decoder(torch.cat([z, x[:, [0, 3]]], dim=1))
+    )
+    assert "condition" not in vae.state_dict()  # rebuilt from the estimator, not saved
+
+
+def test_conditional_sampling_keeps_the_joint_discrete_distribution():
+    X = _events(3000)
+    X["n_lep"] = (X["n_jet"] + np.random.default_rng(1).integers(0, 2, len(X))) % 3  # correlated with n_jet
+    vae = BetaVAEGenerator(**FAST, conditional=True).fit(X)
+    assert vae.decoder_std_.shape == (4,)
+    fake = vae.sample(20000, random_state=0)
+    real_joint = X.value_counts(["n_jet", "n_lep"], normalize=True)
+    fake_joint = fake.value_counts(["n_jet", "n_lep"], normalize=True)
+    assert set(fake_joint.index) <= set(real_joint.index)
+    assert (fake_joint.reindex(real_joint.index, fill_value=0) - real_joint).abs().max() < 0.015
+    # HT follows the count it was generated with
+    means = fake.groupby("n_jet")["ht"].mean().loc[:4]  # the well-populated counts
+    assert means.is_monotonic_increasing and abs(means[2] - X.groupby("n_jet")["ht"].mean()[2]) < 15
+    # the decoder noise leaves the drawn conditions alone and moves the continuous columns
+    quiet = vae.set_params(decoder_noise=0.0).sample(20000, random_state=0)
+    pd.testing.assert_series_equal(quiet["n_jet"], fake["n_jet"])
+    assert not np.allclose(quiet["ht"], fake["ht"])
+
+
+def test_decoder_std_is_the_rms_reconstruction_error():
+    from skhep_models.training import predict
+
+    X = _events(1000)
+    vae = BetaVAEGenerator(**FAST, input_transform="standard").fit(X)
+    Z = ((X.to_numpy() - X.mean().to_numpy()) / X.std(ddof=0).to_numpy()).astype(np.float32)
+    decoded = predict(vae.net_, torch.from_numpy(vae.transform(X).astype(np.float32)), output="decode")
+    np.testing.assert_allclose(vae.decoder_std_, np.sqrt(((decoded - Z) ** 2).mean(axis=0)), rtol=1e-4)
+
+
+def test_conditional_errors_are_named():
+    from sklearn.decomposition import PCA
+
+    X = _events(300)
+    with pytest.raises(ValueError, match="discrete columns, but there are none"):
+        BetaVAEGenerator(**FAST, conditional=True, discrete_columns=None).fit(X)
+    with pytest.raises(ValueError, match="keeps the columns in place"):
+        BetaVAEGenerator(**FAST, conditional=True, preprocessor=PCA(2)).fit(X)

@@ -106,3 +106,17 @@ def test_inverse_is_the_same_for_any_column_layout_and_keeps_float32():
     single = frame.inverse_transform(rows.astype(np.float32))
     assert single.dtype == np.float32
     np.testing.assert_allclose(single, expected.to_numpy(), rtol=1e-5, atol=1e-3)
+
+
+def test_padding_mask_marks_the_slots_beyond_the_count():
+    X = _events(100)
+    frame = EventFrame().fit(X)
+    mask = frame.padding_mask(frame.transform(X))
+    cols = list(X.columns)
+    for k in (1, 2):
+        for f in ("E", "pt", "eta", "phi"):
+            np.testing.assert_array_equal(mask[:, cols.index(f"jet{k}_{f}")], X["n_jet"].to_numpy() < k)
+    assert not mask[:, [cols.index(c) for c in ("MET", "METphi", "n_jet")]].any()
+    # without a count column, presence is read from pT: nothing is marked
+    no_count = EventFrame(counts={}).fit(X)
+    assert not no_count.padding_mask(X).any()
