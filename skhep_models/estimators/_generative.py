@@ -669,8 +669,10 @@ def _few_integers(column):
 
 def _snap(x, values):
     """Each entry of the tensor ``x`` replaced by the nearest of the sorted ``values``."""
-    if len(values) > 1 and torch.equal(values, torch.arange(values[0], values[-1] + 1, dtype=values.dtype)):
-        # consecutive integers (counts): rounding is the same but for exact halves
+    # consecutive integers (counts): rounding is the same but for exact halves. Sorted distinct
+    # integers spanning len - 1 are consecutive (no arange, which a wide span would make huge);
+    # evenly spaced non-integers such as -0.5, 0.5, 1.5 do not round onto themselves
+    if 1 < len(values) == values[-1] - values[0] + 1 and torch.equal(values, values.round()):
         return torch.round(x).clamp_(values[0], values[-1])
     upper = torch.searchsorted(values, x).clamp_(1, max(len(values) - 1, 1))
     lower = values[upper - 1]

@@ -249,3 +249,16 @@ def test_conditional_errors_are_named():
         BetaVAEGenerator(**FAST, conditional=True, discrete_columns=None).fit(X)
     with pytest.raises(ValueError, match="keeps the columns in place"):
         BetaVAEGenerator(**FAST, conditional=True, preprocessor=PCA(2)).fit(X)
+
+
+def test_discrete_values_that_are_not_consecutive_integers_are_kept():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({
+        "spin": rng.choice([-0.5, 0.5, 1.5], 400),  # evenly spaced by 1, not integers
+        "code": rng.choice([0.0, 1e15], 400),  # 'auto' discrete: two integers far apart
+        "x": rng.normal(size=400),
+    })  # fmt: skip
+    vae = BetaVAEGenerator(**FAST, discrete_columns=["spin", "code"]).fit(X)
+    fake = vae.sample(500, random_state=0)
+    assert set(fake["spin"]) <= {-0.5, 0.5, 1.5}
+    assert set(fake["code"]) <= {0.0, 1e15}
