@@ -211,7 +211,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
     latent_density_ : sklearn.mixture.GaussianMixture or None
         The mixture :meth:`sample` draws from (None: the prior).
     decoder_std_ : ndarray of shape (n_features,)
-        Width of the Gaussian decoder per column, in the network's (normal) space.
+        Width of the Gaussian decoder per column, in the network's (normal) space (per
+        output column of ``preprocessor_``, when it changes the width).
 
     See Also
     --------
@@ -518,7 +519,8 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
         scale[self._condition] = 0.0
         noisy = torch.from_numpy(np.flatnonzero(scale > 0))
         scale = torch.as_tensor(scale[noisy.numpy()], dtype=torch.float32).unsqueeze(1)
-        out = torch.empty((self.n_features_in_, n), dtype=torch.float64)
+        # the network's width: a preprocessor without _inverse_columns may change it (PCA)
+        out = torch.empty((len(self.decoder_std_), n), dtype=torch.float64)
 
         def generate(k):
             first = k * _SAMPLE_CHUNK

@@ -262,3 +262,14 @@ def test_discrete_values_that_are_not_consecutive_integers_are_kept():
     fake = vae.sample(500, random_state=0)
     assert set(fake["spin"]) <= {-0.5, 0.5, 1.5}
     assert set(fake["code"]) <= {0.0, 1e15}
+
+
+def test_a_preprocessor_that_changes_the_width_maps_back_after_generation():
+    from sklearn.decomposition import PCA
+
+    X = _events(500)
+    vae = BetaVAEGenerator(**FAST, preprocessor=PCA(2)).fit(X)
+    assert vae.decoder_std_.shape == (2,)
+    fake = vae.sample(300, random_state=0)
+    assert list(fake.columns) == list(X.columns) and fake["n_jet"].dtype == X["n_jet"].dtype
+    assert set(fake["n_jet"]) <= set(X["n_jet"])  # snapped after the inverse_transform
