@@ -52,9 +52,12 @@ class MLPWorkspace:
         if bufs is None:
             if len(self.buffers) >= _MAX_SHAPES:
                 self.buffers.clear()
-            bufs = tuple(
-                [like.new_empty((n, w)) for w in widths] for _ in range(2 if gradients else 1)
-            )  # (activations, gradients)
+            # normal tensors even under inference_mode (predict, sample): an inference tensor
+            # could not be written by a later no_grad pass (e.g. a validation step)
+            with torch.inference_mode(False):
+                bufs = tuple(
+                    [like.new_empty((n, w)) for w in widths] for _ in range(2 if gradients else 1)
+                )  # (activations, gradients)
             self.buffers[key] = bufs
         return bufs
 

@@ -152,3 +152,13 @@ def test_no_grad_path_matches_the_layers_and_is_thread_safe():
         first = net(xs[0])
         net(xs[1])
         assert torch.equal(first, expected[0])  # outputs are not reused buffers
+
+
+def test_no_grad_pass_after_an_inference_mode_pass():
+    net = MLP(3, (8,), n_outputs=2).eval()
+    x = torch.randn(5, 3)
+    with torch.inference_mode():  # as predict and sample run
+        expected = net(x)
+    with torch.no_grad():  # the same batch shape reuses the buffers
+        assert torch.equal(net(x), expected)
+        assert torch.equal(net.train()(x), expected)  # a validation step
