@@ -397,7 +397,7 @@ class BetaVAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Neural
             # latent mixture component, so that latent vectors and conditions stay paired
             self._conditions = (
                 torch.from_numpy(Z[:, self._condition].copy()),
-                None if w is None else torch.from_numpy(w / w.sum()),
+                None if w is None else torch.from_numpy(np.cumsum(sample_weight)),
                 None if self.latent_density_ is None
                 else torch.from_numpy(self.latent_density_.predict(mu)),
             )  # fmt: skip
@@ -633,15 +633,18 @@ def _by_component(means, chol, eps, counts):
 def _conditional_draw(conditions, mixture, eps, generator):
     """Latent vectors and condition values for a conditional VAE's decoder.
 
-    The conditions of training events are drawn (by weight); with a latent mixture each
-    event's latent vector comes from the component its encoding belongs to.
+    The conditions of training events are drawn (by weight, given as their cumulative sum
+    ``cdf``); with a latent mixture each event's latent vector comes from the component its
+    encoding belongs to.
     """
-    table, weights, labels = conditions
+    table, cdf, labels = conditions
     n = len(eps)
-    if weights is None:
+    if cdf is None:
         rows = torch.randint(len(table), (n,), generator=generator)
     else:
-        rows = torch.multinomial(weights, n, replacement=True, generator=generator)
+        # inverse CDF: torch.multinomial takes at most 2**24 categories (training events)
+        u = torch.rand(n, generator=generator, dtype=cdf.dtype).mul_(cdf[-1])
+        rows = torch.searchsorted(cdf, u, right=True).clamp_(max=len(table) - 1)
     if mixture is None:
         return eps, table[rows]
     _, means, chol = mixture

@@ -273,3 +273,24 @@ def test_a_preprocessor_that_changes_the_width_maps_back_after_generation():
     fake = vae.sample(300, random_state=0)
     assert list(fake.columns) == list(X.columns) and fake["n_jet"].dtype == X["n_jet"].dtype
     assert set(fake["n_jet"]) <= set(X["n_jet"])  # snapped after the inverse_transform
+
+
+def test_weighted_conditional_sampling_draws_the_conditions_by_weight():
+    from skhep_models.estimators._generative import _conditional_draw
+
+    X = _events(2000)
+    w = np.where(X["n_jet"] >= 2, 5.0, 1.0)
+    vae = BetaVAEGenerator(**FAST, conditional=True, latent_components=None).fit(X, sample_weight=w)
+    fake = vae.sample(20000, random_state=0)
+    assert abs((fake["n_jet"] >= 2).mean() - np.average(X["n_jet"] >= 2, weights=w)) < 0.015
+    # more training events than the 2**24 categories torch.multinomial takes; zero weights
+    # are never drawn
+    n = 2**24 + 1
+    weights = np.zeros(n)
+    weights[[5, n - 1]] = [1.0, 3.0]
+    table = torch.arange(n, dtype=torch.float32).unsqueeze(1)
+    eps = torch.zeros(4000, 2)
+    conditions = (table, torch.from_numpy(np.cumsum(weights)), None)
+    _, drawn = _conditional_draw(conditions, None, eps, torch.Generator().manual_seed(0))
+    assert set(drawn[:, 0].tolist()) == {5.0, float(n - 1)}
+    assert abs((drawn[:, 0] == n - 1).float().mean().item() - 0.75) < 0.03
