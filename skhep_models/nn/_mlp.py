@@ -139,7 +139,12 @@ class MLP(nn.Sequential):
         if self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad:
             params = [p for layer in self._modules.values() for p in layer._parameters.values()]
             return fused_mlp(x, self._workspace, self.activation, params)
-        if self.fusable and not torch.is_grad_enabled() and x.dim() == 2:
+        if (
+            self.fusable and not torch.is_grad_enabled() and x.dim() == 2
+            # not under torch.func.vmap (population_scores of a module holding an MLP):
+            # products into preallocated buffers (out=) have no batching rule
+            and not torch._C._are_functorch_transforms_active()
+        ):
             # attributes, not _parameters: torch.func.functional_call swaps them (float64 predict)
             params = [p for layer in self._modules.values() if isinstance(layer, nn.Linear)
                       for p in (layer.weight, layer.bias)]  # fmt: skip

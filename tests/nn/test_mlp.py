@@ -162,3 +162,16 @@ def test_no_grad_pass_after_an_inference_mode_pass():
     with torch.no_grad():  # the same batch shape reuses the buffers
         assert torch.equal(net(x), expected)
         assert torch.equal(net.train()(x), expected)  # a validation step
+
+
+def test_no_grad_path_under_vmap():
+    from torch.func import functional_call, stack_module_state, vmap
+
+    torch.manual_seed(0)
+    nets = [MLP(3, (8,), n_outputs=2).eval() for _ in range(3)]
+    params, _ = stack_module_state(nets)
+    x = torch.randn(5, 3)
+    with torch.no_grad():  # e.g. population_scores of a module that holds an MLP
+        out = vmap(lambda p: functional_call(nets[0], p, (x,)))(params)
+        for k, net in enumerate(nets):
+            torch.testing.assert_close(out[k], net(x))
