@@ -166,7 +166,7 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         (:meth:`inverse_transform` keeps the leading ``count`` objects), so a generator can
         model the objects' values without the padding zeros (see
         :class:`~skhep_models.BetaVAEGenerator`). ``X`` is in the frame of :meth:`transform`
-        (or the laboratory frame: only pT and the counts are read).
+        (or the laboratory frame: only the counts are read).
         """
         check_is_fitted(self)
         A = check_array(X, dtype=[np.float64, np.float32])
