@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from torch import nn
+
+from ..nn import RecoilResponseLoss
 
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
@@ -36,6 +41,15 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
     standardize_target : bool, default=True
         Train on each target column's ``(y - mean) / std`` and map predictions back, so the
         loss weighs the components alike whatever their units.
+    response_weight : float, default=0.0
+        Weight of a response term added to the loss (CMS's DeepMET): for a 2-component
+        target, the squared deviation from 1 of each mini-batch's response
+        ``<u_par> / <pT_true>`` in the true-pT bins ``response_bins``
+        (:class:`~skhep_models.nn.RecoilResponseLoss`). A squared-error fit otherwise lets the
+        response drift where the training spectrum is sparse; batches must be large enough to
+        hold ~20 events per bin (the seed's 4000 are).
+    response_bins : array-like of float, default=(20, 30, 40, 60, 80, 120, 200, inf)
+        Edges of the true-pT bins of the response term, in the units of ``y`` (GeV).
 
     Attributes
     ----------
@@ -72,7 +86,8 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
     To flatten the response of a squared-error fit over the truth pT (it otherwise shrinks
     small recoils towards 0, as the W pT spectrum falls steeply), weight the training events
     with :func:`~skhep_models.utils.flat_spectrum_weights` (``power=1``: a flat density in the
-    (ux, uy) plane), as DeepMET weights to a flat boson pT.
+    (ux, uy) plane), as DeepMET weights to a flat boson pT, and add the response term
+    (``response_weight``), as DeepMET also does.
 
     References
     ----------
@@ -120,6 +135,8 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         lr_schedule=None,
         max_time=None,
         validation_fraction=0.2,
+        response_weight=0.0,
+        response_bins=(20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 200.0, np.inf),
         device="cpu",
         verbose=0,
         random_state=None,
@@ -145,6 +162,8 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         self.lr_schedule = lr_schedule
         self.max_time = max_time
         self.validation_fraction = validation_fraction
+        self.response_weight = response_weight
+        self.response_bins = response_bins
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -153,6 +172,8 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         **NeuralEstimatorBase._parameter_constraints,
         "standardize": ["boolean"],
         "standardize_target": ["boolean"],
+        "response_weight": [Interval(Real, 0, None, closed="left")],
+        "response_bins": ["array-like"],
     }
 
     def __sklearn_tags__(self):
@@ -193,8 +214,29 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         X = self._fit_standardizer(X)
         return self._fit_network(
             X, self._scaled_target(Y), sample_weight, n_outputs=self.n_outputs_,
-            criterion=nn.MSELoss,
+            criterion=self._criterion(),
         )  # fmt: skip
+
+    def _criterion(self):
+        if self.response_weight == 0:
+            return nn.MSELoss
+        if self.n_outputs_ != 2:
+            raise ValueError(
+                f"response_weight > 0 constrains the response of a 2-component recoil (x, y); "
+                f"y has {self.n_outputs_} column(s)."
+            )
+        return RecoilResponseLoss
+
+    def _module_kwargs(self, n_inputs, n_outputs):
+        kwargs = super()._module_kwargs(n_inputs, n_outputs)
+        if self.response_weight == 0:
+            return kwargs
+        return {
+            **kwargs, "criterion__response_weight": float(self.response_weight),
+            "criterion__bins": [float(b) for b in np.ravel(self.response_bins)],
+            "criterion__y_mean": [float(v) for v in self.y_mean_],
+            "criterion__y_scale": [float(v) for v in self.y_scale_],
+        }  # fmt: skip
 
     def _scaled_target(self, y):
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
@@ -211,7 +253,7 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
             X = self._standardized_rows(X, rows)
             return X, self._scaled_target(_rows_of(y, rows)), _rows_of(w, rows)
 
-        return prepare, self.n_outputs_, nn.MSELoss, scan.weight_sums
+        return prepare, self.n_outputs_, self._criterion(), scan.weight_sums
 
     def predict(self, X):
         """Predicted targets in the units of ``y``: shape (n_samples, n_outputs), or

@@ -141,6 +141,9 @@ class EngineNet(NeuralNet):
         self._hooks = {h: any(_implements(cb, h) for cb in callbacks) for h in _BATCH_HOOKS}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
+        if getattr(self.criterion_, "batch_loss", False):
+            # a loss that couples the batch's events (a response constraint) weighs them itself
+            return self.criterion_(y_pred, y_true, sample_weight)
         loss = self.criterion_(y_pred, y_true)
         if sample_weight is None:
             return loss.mean()

@@ -187,3 +187,25 @@ def test_wrong_width_at_predict(fitted, events):
         RecoilDNNRegressor(**{**FAST, "max_epochs": 1}).fit(X.to_numpy(), X.to_numpy()[:, :2]).predict(
             X.to_numpy()[:, :3]
         )
+
+
+def test_response_weight_holds_the_binned_response_at_one():
+    from skhep_models.metrics import recoil_response
+
+    X, Y = _recoil_like(6000, seed=3)
+    bins = (10.0, 20.0, 30.0, 45.0)
+    kwargs = {**FAST, "batch_norm": False, "batch_size": 1000, "learning_rate": 1e-2, "max_epochs": 100, "patience": 10}
+
+    def worst(reg):
+        pred, truth = reg.predict(X[4000:]), Y[4000:].to_numpy()
+        pt = np.hypot(truth[:, 0], truth[:, 1])
+        inside = [(pt >= a) & (pt < b) for a, b in zip(bins[:-1], bins[1:])]
+        return max(abs(recoil_response(truth[m], pred[m]) - 1) for m in inside)
+
+    plain = RecoilDNNRegressor(**kwargs).fit(X[:4000], Y[:4000])
+    held = RecoilDNNRegressor(**kwargs, response_weight=20.0, response_bins=bins).fit(X[:4000], Y[:4000])
+    # the noisy raw sum makes the squared-error fit shrink large recoils; the penalty undoes it
+    assert worst(plain) > 0.08
+    assert worst(held) < 0.6 * worst(plain)
+    with pytest.raises(ValueError, match="2-component recoil"):
+        RecoilDNNRegressor(**kwargs, response_weight=1.0).fit(X[:500], Y["ux"][:500])
