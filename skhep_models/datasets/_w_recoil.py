@@ -135,6 +135,7 @@ def make_w_recoil(
     n_events=10_000,
     *,
     mean_pileup=RUN2_MEAN_PILEUP,
+    w_pt_range=None,
     random_state=None,
     return_objects=False,
 ):
@@ -163,6 +164,12 @@ def make_w_recoil(
         around which the ``mu`` of each event is drawn; a finite number in
         ``[0, 200]``. The default is the luminosity-weighted average of the
         ATLAS Run-2 (2015-2018) data [7]_. ``0`` simulates no pile-up.
+    w_pt_range : (float, float) or None, default=None
+        ``(low, high)`` in GeV: draw the W pT uniformly in that range instead of
+        from the measured spectrum, everything else unchanged. A training
+        sample flat in the boson pT (as DeepMET's) covers the rare high-pT
+        tail that a regression must see to stay unbiased there; the events
+        no longer follow the physical spectrum.
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState, \
 default=None
         Source of randomness. An int (or a Generator/RandomState in a given
@@ -431,6 +438,7 @@ default=None
     """
     n_events = _check_n_events(n_events)
     mean_pileup = _check_mean_pileup(mean_pileup)
+    w_pt_range = _check_w_pt_range(w_pt_range)
     if not isinstance(return_objects, (bool, np.bool_)):
         raise ValueError(f"return_objects must be True or False, got {return_objects!r}")
     rng = check_generator(random_state)
@@ -438,7 +446,7 @@ default=None
     sizes = [min(_BATCH, n_events - start) for start in range(0, n_events, _BATCH)]
     seeds = np.random.SeedSequence(rng.integers(0, 2**63, size=4)).spawn(len(sizes))
     jobs = [
-        (size, mean_pileup, np.random.default_rng(seed), return_objects)
+        (size, mean_pileup, np.random.default_rng(seed), return_objects, w_pt_range)
         for size, seed in zip(sizes, seeds)
     ]
     _soft_calo_tables()  # fill the cache once, before the threads need it
@@ -460,6 +468,18 @@ default=None
 # --------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------
+
+
+def _check_w_pt_range(w_pt_range):
+    if w_pt_range is None:
+        return None
+    try:
+        low, high = (float(v) for v in w_pt_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"w_pt_range must be None or (low, high) in GeV, got {w_pt_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
+        raise ValueError(f"w_pt_range must be finite with 0 <= low < high, got {w_pt_range!r}")
+    return low, high
 
 
 def _check_mean_pileup(mean_pileup):
@@ -815,9 +835,12 @@ def _sample_pileup(n, mean_pileup, rng):
     return mu, n_pu, n_vertices
 
 
-def _simulate_batch(n, mean_pileup, rng, keep_objects):
+def _simulate_batch(n, mean_pileup, rng, keep_objects, w_pt_range=None):
     """Simulate ``n`` events: the per-event columns and, if asked, the objects."""
-    w_pt = _sample_pair_pt(W_PT_SHAPE, n, rng)
+    if w_pt_range is None:
+        w_pt = _sample_pair_pt(W_PT_SHAPE, n, rng)
+    else:
+        w_pt = rng.uniform(*w_pt_range, n)
     w_phi = rng.uniform(-np.pi, np.pi, n)
     ux, uy = -w_pt * np.cos(w_phi), -w_pt * np.sin(w_phi)
     mu, n_pu, n_vertices = _sample_pileup(n, mean_pileup, rng)

@@ -351,3 +351,20 @@ def test_bad_return_objects(return_objects):
 def test_bad_random_state():
     with pytest.raises(ValueError, match="random_state"):
         make_w_recoil(10, random_state="seed")
+
+
+def test_w_pt_range_draws_a_flat_boson_pt():
+    from scipy.stats import kstest
+
+    df = make_w_recoil(4000, w_pt_range=(100.0, 400.0), random_state=3)
+    pt = df["truth_pt"].to_numpy()
+    assert pt.min() >= 100 and pt.max() < 400
+    assert kstest((pt - 100) / 300, "uniform").pvalue > 1e-3
+    # the recoil still follows the boson: the raw sum points along the truth
+    cos = (df["recoil_all_x"] * df["ux"] + df["recoil_all_y"] * df["uy"]) / (
+        np.hypot(df["recoil_all_x"], df["recoil_all_y"]) * pt
+    )
+    assert np.median(cos) > 0.95
+    for bad in ((400, 100), (-1, 10), (0, np.inf), "wide", (1, 2, 3)):
+        with pytest.raises(ValueError, match="w_pt_range"):
+            make_w_recoil(10, w_pt_range=bad, random_state=0)
