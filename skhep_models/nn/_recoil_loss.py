@@ -36,8 +36,10 @@ class RecoilResponseLoss(nn.Module):
         noisy to steer by).
     reduction : {"none", "mean"}, default="none"
         Accepted for the training engine's interface; the loss is always one number per
-        batch (the response couples the events), its mean squared error weighted by
-        ``sample_weight`` as the engine weighs other losses.
+        batch (the response couples the events). ``sample_weight`` weighs the mean squared
+        error as the engine weighs other losses and the response as
+        :func:`~skhep_models.metrics.recoil_response` does (ratio of weighted sums; events of
+        weight 0 do not count towards ``min_events``).
 
     Examples
     --------
@@ -78,6 +80,8 @@ class RecoilResponseLoss(nn.Module):
         self.register_buffer("y_scale", torch.as_tensor(list(y_scale), dtype=torch.float32), persistent=False)
 
     def forward(self, y_pred, y_true, sample_weight=None):
+        dtype = torch.promote_types(y_pred.dtype, y_true.dtype)
+        y_pred, y_true = y_pred.to(dtype), y_true.to(dtype)
         se = (y_pred - y_true).square().mean(dim=1)
         loss = se.mean() if sample_weight is None else (se * sample_weight).mean()
         if self.response_weight == 0:
@@ -86,13 +90,18 @@ class RecoilResponseLoss(nn.Module):
         pred = y_pred * self.y_scale + self.y_mean
         pt = true.norm(dim=1)
         u_par = (pred * true).sum(dim=1) / pt.clamp(min=1e-6)
-        b = torch.bucketize(pt, self.edges, right=True) - 1  # bin of each event, -1 below
+        # bin of each event, -1 below
+        b = torch.bucketize(pt, self.edges.to(pt.dtype), right=True) - 1
         inside = (b >= 0) & (b < len(self.edges) - 1)
         b = torch.where(inside, b, len(self.edges) - 1)  # outside: an overflow slot, dropped
         n_slots = len(self.edges)
-        count = torch.zeros(n_slots, device=pt.device).index_add_(0, b, torch.ones_like(pt))
-        sum_par = torch.zeros(n_slots, device=pt.device, dtype=pred.dtype).index_add_(0, b, u_par)
-        sum_pt = torch.zeros(n_slots, device=pt.device, dtype=pred.dtype).index_add_(0, b, pt)
+        # the response is the weighted one (as metrics.recoil_response): an event of weight 0
+        # does not count, not even towards min_events
+        w = torch.ones_like(pt) if sample_weight is None else sample_weight.to(pt.dtype)
+        zeros = lambda: torch.zeros(n_slots, device=pt.device, dtype=pt.dtype)  # noqa: E731
+        count = zeros().index_add_(0, b, (w > 0).to(pt.dtype))
+        sum_par = zeros().index_add_(0, b, w * u_par)
+        sum_pt = zeros().index_add_(0, b, w * pt)
         used = count[:-1] >= self.min_events
         if bool(used.any()):
             response = sum_par[:-1][used] / sum_pt[:-1][used]

@@ -61,3 +61,35 @@ def test_works_in_standardised_units_and_pulls_a_low_response_up():
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RecoilResponseLoss(**kwargs)
+
+
+def test_sample_weight_weighs_the_response_and_zero_weight_events_do_not_count():
+    truth = _truth()
+    pred = 0.9 * truth
+    w = torch.ones(len(truth))
+    pred[30:60] = 0.5 * truth[30:60]  # a second bin far off, then weighted out
+    w[30:60] = 0.0
+    loss = RecoilResponseLoss(response_weight=3.0, min_events=20)
+    mse = (((pred - truth) ** 2).mean(dim=1) * w).mean()
+    # only the 20-30 bin counts: its response 0.9; the zero-weight bin holds no events
+    torch.testing.assert_close(loss(pred, truth, w), mse + 3.0 * 0.1**2)
+    # integer weights equal repeated events in the response
+    w2 = torch.ones(len(truth))
+    w2[:30] = 2.0
+    pred2 = truth * torch.linspace(0.7, 1.1, len(truth))[:, None]
+    repeated = torch.cat([truth[:30], truth])
+    penalty = lambda p, t, w=None: loss(p, t, w) - (  # noqa: E731
+        ((p - t) ** 2).mean(1) * (1 if w is None else w)
+    ).mean()
+    torch.testing.assert_close(
+        penalty(pred2, truth, w2), penalty(torch.cat([pred2[:30], pred2]), repeated)
+    )
+
+
+def test_float64_inputs():
+    truth = _truth().double()
+    loss = RecoilResponseLoss(response_weight=3.0, min_events=20)
+    value = loss(0.9 * truth, truth)
+    assert value.dtype == torch.float64
+    torch.testing.assert_close(value, ((0.1 * truth) ** 2).mean(1).mean() + 3.0 * 2 * 0.1**2)
+    torch.testing.assert_close(loss(0.9 * truth, truth.float()), value)
