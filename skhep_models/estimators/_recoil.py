@@ -233,7 +233,7 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
             return kwargs
         return {
             **kwargs, "criterion__response_weight": float(self.response_weight),
-            "criterion__bins": [float(b) for b in np.ravel(self.response_bins)],
+            "criterion__bins": np.asarray(self.response_bins, dtype=np.float64).tolist(),
             "criterion__y_mean": [float(v) for v in self.y_mean_],
             "criterion__y_scale": [float(v) for v in self.y_scale_],
         }  # fmt: skip

@@ -209,3 +209,25 @@ def test_response_weight_holds_the_binned_response_at_one():
     assert worst(held) < 0.6 * worst(plain)
     with pytest.raises(ValueError, match="2-component recoil"):
         RecoilDNNRegressor(**kwargs, response_weight=1.0).fit(X[:500], Y["ux"][:500])
+
+
+def test_response_weight_streams_and_pickles():
+    from skhep_models.nn import RecoilResponseLoss
+    from skhep_models.training import ChunkedSource
+
+    X, Y = _recoil_like(3000, seed=5)
+    chunks = [(X.to_numpy()[k : k + 1000], Y.to_numpy()[k : k + 1000]) for k in range(0, 3000, 1000)]
+    kwargs = {**FAST, "batch_norm": False, "batch_size": 500, "max_epochs": 5, "response_weight": 2.0,
+              "response_bins": [5.0, 15.0, 30.0, np.inf]}  # fmt: skip
+    reg = RecoilDNNRegressor(**kwargs).fit_stream(ChunkedSource(lambda: iter(chunks)))
+    crit = reg.net_.criterion_
+    assert isinstance(crit, RecoilResponseLoss) and crit.response_weight == 2.0
+    # the loss maps back to GeV with the streamed target scaling
+    np.testing.assert_allclose(crit.y_mean.numpy(), reg.y_mean_, rtol=1e-6)
+    np.testing.assert_allclose(crit.y_scale.numpy(), reg.y_scale_, rtol=1e-6)
+    assert np.isfinite(reg.history_[["train_loss", "valid_loss"]].to_numpy()).all()
+    pred = reg.predict(X.to_numpy())
+    assert pred.shape == (3000, 2) and np.isfinite(pred).all()
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X.to_numpy()), pred)
+    with pytest.raises(ValueError, match="bins"):
+        RecoilDNNRegressor(**{**kwargs, "response_bins": [[5.0, 15.0], [30.0, 40.0]]}).fit(X, Y)
