@@ -474,7 +474,12 @@ def _check_w_pt_range(w_pt_range):
     if w_pt_range is None:
         return None
     try:
-        low, high = (float(v) for v in w_pt_range)
+        if isinstance(w_pt_range, str):  # "12" would unpack to (1, 2)
+            raise TypeError
+        low, high = w_pt_range
+        if not all(isinstance(v, Real) and not isinstance(v, bool) for v in (low, high)):
+            raise TypeError
+        low, high = float(low), float(high)
     except (TypeError, ValueError):
         raise ValueError(f"w_pt_range must be None or (low, high) in GeV, got {w_pt_range!r}") from None
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):

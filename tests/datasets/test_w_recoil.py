@@ -365,6 +365,6 @@ def test_w_pt_range_draws_a_flat_boson_pt():
         np.hypot(df["recoil_all_x"], df["recoil_all_y"]) * pt
     )
     assert np.median(cos) > 0.95
-    for bad in ((400, 100), (-1, 10), (0, np.inf), "wide", (1, 2, 3)):
+    for bad in ((400, 100), (-1, 10), (0, np.inf), "wide", (1, 2, 3), "12", (True, 5), ("1", "2")):
         with pytest.raises(ValueError, match="w_pt_range"):
             make_w_recoil(10, w_pt_range=bad, random_state=0)
