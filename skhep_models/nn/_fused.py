@@ -65,14 +65,9 @@ class MLPWorkspace:
 class _FusedMLP(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, workspace, activation, *params):
-        weights, biases = params[0::2], params[1::2]
-        widths = [w.shape[0] for w in weights[:-1]]
-        acts, grads = workspace.get(x.shape[0], widths, x)
-        act_fwd = FUSED_ACTIVATIONS[activation][0]
-        h = x
-        for W, b, out in zip(weights[:-1], biases[:-1], acts):
-            h = act_fwd(torch.addmm(b, h, W.t(), out=out))
-        y = torch.addmm(biases[-1], h, weights[-1].t())
+        weights = params[0::2]
+        acts, grads = workspace.get(x.shape[0], [w.shape[0] for w in weights[:-1]], x)
+        y = _forward_into(x, acts, activation, params)
         workspace.generation += 1
         ctx.generation = workspace.generation
         ctx.workspace, ctx.activation, ctx.acts, ctx.grads = workspace, activation, acts, grads
@@ -109,8 +104,15 @@ def mlp_inference(x, workspace: MLPWorkspace, activation: str, params):
     per batch, which glibc returns to the OS and page-faults in again. The output is a fresh
     tensor: callers may keep it while the next batch runs.
     """
+    widths = [w.shape[0] for w in params[0::2][:-1]]
+    (acts,) = workspace.get(x.shape[0], widths, x, gradients=False)
+    return _forward_into(x, acts, activation, params)
+
+
+def _forward_into(x, acts, activation, params):
+    """The MLP's forward pass, each hidden layer's activation written into its buffer in
+    ``acts`` (the activation applied in place); the output is a fresh tensor."""
     weights, biases = params[0::2], params[1::2]
-    (acts,) = workspace.get(x.shape[0], [w.shape[0] for w in weights[:-1]], x, gradients=False)
     act_fwd = FUSED_ACTIVATIONS[activation][0]
     h = x
     for W, b, out in zip(weights[:-1], biases[:-1], acts):
