@@ -66,6 +66,9 @@ def test_shaking_quick_run_on_the_real_samples(shared_data, capsys):
     assert "### One population evaluation" in out and "### Targets" in out
     assert set(table["sample"]) == {"UCI HIGGS", "ATLAS H->tautau"}
     assert table["test AUC"].between(0.5, 1).all()
+    # the shaking rows carry the alpha chosen on validation (among --quick's 0 and 1)
+    shaking = table["method"].str.startswith("AUC shaking")
+    assert table.loc[shaking, "alpha"].isin([0.0, 1.0]).all() and table.loc[~shaking, "alpha"].isna().all()
     # AMS only where there are physics weights
     assert table.loc[table["sample"] == "ATLAS H->tautau", "AMS"].notna().all()
     assert set(speed) == {"vectorised population", "naive loop + roc_auc_score"}

@@ -52,11 +52,35 @@ def test_restarts_and_the_kept_one(fitted):
 def test_the_weights_enter_the_objective(data):
     X, y = data
     w = np.random.default_rng(0).uniform(0.1, 5.0, len(y))
-    clf = AUCShakingClassifier(**{**FAST, "n_restarts": 1}, validation_fraction=0).fit(X, y, sample_weight=w)
-    # without a split the last training objective is the weighted AUC of the kept network
+    clf = AUCShakingClassifier(**{**FAST, "n_restarts": 1}, validation_fraction=0, alpha=0).fit(
+        X, y, sample_weight=w
+    )
+    # without a split (nor penalty) the last training objective is the kept network's weighted AUC
     weighted = roc_auc_score(y, clf.decision_function(X), sample_weight=w)
     assert clf.history_["train_objective"].iloc[-1] == pytest.approx(weighted, abs=1e-6)
     assert weighted != pytest.approx(roc_auc_score(y, clf.decision_function(X)), abs=1e-6)
+
+
+def _mean_squared_weight(clf):
+    return np.mean(np.concatenate([
+        p.detach().numpy().ravel() for n, p in clf.net_.module_.named_parameters() if n.endswith("weight")
+    ]) ** 2)  # fmt: skip
+
+
+def test_alpha_penalises_the_weight_matrices(data):
+    X, y = data
+    kw = {**FAST, "n_restarts": 1, "validation_fraction": 0}
+    clf = AUCShakingClassifier(**kw, alpha=0.5).fit(X, y)
+    # the recorded training objective is the AUC less alpha x the mean squared weight (biases free)
+    penalty = 0.5 * _mean_squared_weight(clf)
+    auc = roc_auc_score(y, clf.decision_function(X))
+    assert clf.history_["train_objective"].iloc[-1] == pytest.approx(auc - penalty, abs=1e-6)
+    # a strong penalty holds the weights smaller than the unpenalised shaking lets them grow
+    free = AUCShakingClassifier(**kw, alpha=0).fit(X, y)
+    strong = AUCShakingClassifier(**kw, alpha=50).fit(X, y)
+    assert _mean_squared_weight(strong) < 0.5 * _mean_squared_weight(free)
+    with pytest.raises(ValueError, match="alpha"):
+        AUCShakingClassifier(alpha=-1).fit(X, y)
 
 
 def test_significance_objective_raises_the_significance(data):

@@ -117,7 +117,7 @@ def test_seed_shaking_grid_and_wide_space():
     seed = auc_shaking_space()
     assert all(isinstance(d, Categorical) for d in seed.values())
     assert space_to_grid(seed) == {"n_shakes": [10, 100, 150], "n_units_1": [3, 25]}
-    assert set(auc_shaking_space("wide")) == {"n_shakes", "n_units_1", "population_size", "step_size"}
+    assert set(auc_shaking_space("wide")) == {"n_shakes", "n_units_1", "population_size", "step_size", "alpha"}
     with pytest.raises(ValueError, match=r"kind must be one of \['seed', 'wide'\]"):
         auc_shaking_space("tight")
 
