@@ -227,7 +227,7 @@ def population_objective(objective, scores, y, w, *, b_reg=10.0):
         return _separation(scores, y, w)
     y_np, w_np = y.cpu().numpy(), w.cpu().numpy()
     values = [float(objective(y_np, row, w_np)) for row in scores.cpu().numpy()]
-    return torch.tensor(values, dtype=torch.float64)
+    return torch.tensor(values, dtype=torch.float64, device=scores.device)
 
 
 class ScoreCollector:
@@ -313,6 +313,16 @@ class ScoreCollector:
         return scores, y.double(), torch.cat([background[kept], signal[kept], torch.zeros(2)])
 
 
+def _matrix_spans(module):
+    """``(start, stop)`` of each parameter of 2+ dimensions in the flattened weights."""
+    spans, start = [], 0
+    for p in module.parameters():
+        if p.dim() >= 2:
+            spans.append((start, start + p.numel()))
+        start += p.numel()
+    return spans
+
+
 class ShakingNet(EngineNet):
     """Engine net whose training step is a population shake instead of a gradient step.
 
@@ -348,11 +358,13 @@ class ShakingNet(EngineNet):
         # it is computed again on each batch, whose weights are scaled to the training set's.
         self.n_train_ = len(X)
         self.same_batch_ = len(self.get_iterator(X, training=True)) <= 1
-        # the L2 penalty reads the weight matrices only, as scikit-learn's MLP alpha
-        self.penalty_mask_ = torch.cat([
-            torch.full((p.numel(),), name.endswith("weight"), device=p.device)
-            for name, p in self.module_.named_parameters()
-        ])  # fmt: skip
+        # The L2 penalty reads the weight matrices only (parameters of 2+ dimensions: not the
+        # biases, nor a norm layer's 1-D scale, whatever the names), as scikit-learn's MLP
+        # alpha. Kept as (start, stop) ints, not a tensor: a tensor attribute would pickle with
+        # its device, and a net trained on a GPU would then not unpickle without one.
+        self.penalty_spans_ = _matrix_spans(self.module_)
+        if self.alpha and not self.penalty_spans_:
+            raise ValueError("alpha penalises the weight matrices, and the module has none.")
 
     def _objective_of(self, thetas, X, y, w):
         """The objective of each row of ``thetas`` minus ``alpha`` x the mean squared weight.
@@ -364,7 +376,9 @@ class ShakingNet(EngineNet):
         scores = population_scores(self.module_, thetas, X, self.widest_layer)
         value = population_objective(self.objective, scores, y, w, b_reg=self.b_reg)
         if self.alpha:
-            value = value - self.alpha * thetas[:, self.penalty_mask_].double().pow(2).mean(1)
+            squares = sum(thetas[:, a:b].double().pow(2).sum(1) for a, b in self.penalty_spans_)
+            n_weights = sum(b - a for a, b in self.penalty_spans_)
+            value = value - self.alpha * squares / n_weights
         return value
 
     def _batch_weights(self, y, w):

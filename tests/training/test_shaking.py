@@ -7,7 +7,8 @@ from sklearn.metrics import roc_auc_score
 
 from skhep_models.metrics import best_significance, separation_power
 from skhep_models.nn import MLP
-from skhep_models.training import ScoreCollector, population_objective, population_scores
+from skhep_models.training import ScoreCollector, ShakingNet, TensorBatches, build_net, fit_net
+from skhep_models.training import population_objective, population_scores
 
 
 def _events(n=400, seed=0, ties=False):
@@ -148,3 +149,59 @@ def test_binned_auc_is_within_its_bound_and_exact_below_the_cap():
     kept, gathered = _exact_and_gathered(scores, y, w, max_exact=len(y), n_bins=64)
     for a, b in zip(kept, gathered):
         assert torch.equal(a, b)
+
+
+# ---- the L2 penalty (alpha) ------------------------------------------------------------------
+
+
+class _NormedNet(torch.nn.Module):
+    """A weight matrix not named 'weight' and a LayerNorm whose 1-D scale is named 'weight'."""
+
+    def __init__(self):
+        super().__init__()
+        self.W = torch.nn.Parameter(torch.randn(4, 3))
+        self.norm = torch.nn.LayerNorm(4)
+        self.out = torch.nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.out(torch.tanh(self.norm(x @ self.W.T)))
+
+
+def test_alpha_penalises_the_weight_matrices_whatever_their_names():
+    torch.manual_seed(0)
+    X = torch.randn(300, 3)
+    y = (X[:, 0] + 0.5 * torch.randn(300) > 0).float()[:, None]
+    net = build_net(_NormedNet, net_class=ShakingNet, criterion=torch.nn.Identity,
+                    optimizer=torch.optim.SGD, learning_rate=0.1, batch_size=300, max_epochs=2,
+                    patience=None, tol=0.0, monitor="train_loss", device="cpu", verbose=0,
+                    alpha=2.0, widest_layer=4)  # fmt: skip
+    fit_net(net, TensorBatches(X, y, normalize_weights=False), seed=0)
+    m = net.module_
+    theta = torch.nn.utils.parameters_to_vector(m.parameters()).detach()
+    got = net._objective_of(theta[None], X, y[:, 0], None)[0]
+    auc = population_objective("roc_auc", population_scores(m, theta[None], X, 4), y[:, 0], None)[0]
+    # the matrices W and out.weight; not the biases, nor the LayerNorm's scale (1 at the start)
+    matrices = torch.cat([m.W.detach().ravel(), m.out.weight.detach().ravel()]).double()
+    assert float(got) == pytest.approx(float(auc - 2.0 * matrices.pow(2).mean()), abs=1e-9)
+    # the net keeps no tensor outside skorch's device-mapped attributes (module_, ...): a
+    # tensor attribute pickles with its device, so a net shaken on a GPU would not unpickle
+    # on a machine without one
+    state = net.__getstate__()
+    assert not [k for k, v in state.items() if isinstance(v, torch.Tensor)]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_penalised_callable_objective_on_the_gpu():
+    # a callable objective is evaluated on the CPU; its values join the penalty and the
+    # perturbations on the network's device
+    torch.manual_seed(0)
+    X = torch.randn(300, 5, device="cuda")
+    y = (X[:, 0] > 0).float()[:, None]
+    net = build_net(MLP, net_class=ShakingNet, criterion=torch.nn.Identity,
+                    optimizer=torch.optim.SGD, learning_rate=0.1, batch_size=300, max_epochs=3,
+                    patience=None, tol=0.0, monitor="train_loss", device="cuda", verbose=0,
+                    objective=lambda t, s, w: roc_auc_score(t, s, sample_weight=w), alpha=1.0,
+                    widest_layer=7, module__n_inputs=5, module__hidden_layer_sizes=(7,),
+                    module__activation="tanh")  # fmt: skip
+    fit_net(net, TensorBatches(X, y, normalize_weights=False), seed=0)
+    assert np.isfinite([row["train_objective"] for row in net.history]).all()
