@@ -48,8 +48,11 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         (:class:`~skhep_models.nn.RecoilResponseLoss`). A squared-error fit otherwise lets the
         response drift where the training spectrum is sparse; batches must be large enough to
         hold ~20 events per bin (the seed's 4000 are).
-    response_bins : array-like of float, default=(20, 30, 40, 60, 80, 120, 200, inf)
-        Edges of the true-pT bins of the response term, in the units of ``y`` (GeV).
+    response_bins : array-like of float, default=(15, 20, 25, 30, 40, 60, 80, 120, 200, inf)
+        Edges of the true-pT bins of the response term, in the units of ``y`` (GeV). Start
+        them below the lowest pT where the response must be 1: the lowest bin is pulled
+        towards the unconstrained response beneath it (with bins from 20 GeV,
+        ``benchmarks/recoil.py`` measured 0.944 at 20-25 GeV; from 15 GeV, 1.016).
 
     Attributes
     ----------
@@ -88,6 +91,13 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
     with :func:`~skhep_models.utils.flat_spectrum_weights` (``power=1``: a flat density in the
     (ux, uy) plane), as DeepMET weights to a flat boson pT, and add the response term
     (``response_weight``), as DeepMET also does.
+
+    The seed's tanh units saturate for inputs far outside the bulk of the training events
+    (a 300 GeV recoil is 20 standard deviations of the standardised inputs), and a network
+    of saturated units gives the same output however large the input: trained on the W pT
+    spectrum, the response fell to ~0.76 above 300 GeV. ``activation='relu'`` extrapolates
+    linearly and held the response within 1.1% of 1 from 200 GeV up to beyond 400 GeV
+    (``benchmarks/recoil.py``).
 
     References
     ----------
@@ -136,7 +146,7 @@ class RecoilDNNRegressor(RegressorMixin, NeuralEstimatorBase):
         max_time=None,
         validation_fraction=0.2,
         response_weight=0.0,
-        response_bins=(20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 200.0, np.inf),
+        response_bins=(15.0, 20.0, 25.0, 30.0, 40.0, 60.0, 80.0, 120.0, 200.0, np.inf),
         device="cpu",
         verbose=0,
         random_state=None,

@@ -83,7 +83,7 @@ def test_recoil_quick_run_writes_tables_and_plots(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "### All test events" in out and "### Targets" in out
     for name in ("raw recoil sum", "RecoilDNNRegressor, seed settings", "RecoilDNNRegressor, flat truth prior",
-                 "RecoilDNNRegressor, flat prior + response loss",
+                 "RecoilDNNRegressor, flat prior + response loss, ReLU",
                  "XGBoost (2 outputs)", "sklearn MLPRegressor"):
         assert f"| {name} |" in out
     assert "| inputs | lr | common loss |" in out and out.count("| standardised |") == 2
