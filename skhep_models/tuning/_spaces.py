@@ -332,7 +332,9 @@ def search_space(estimator: BaseEstimator, kind: str | None = None) -> dict:
      'aucshakingclassifier__population_size': Integer(low=8, high=128, prior='log-uniform',
                                                       transform='identity'),
      'aucshakingclassifier__step_size': Real(low=0.01, high=1.0, prior='log-uniform',
-                                             transform='identity')}
+                                             transform='identity'),
+     'aucshakingclassifier__alpha': Real(low=0.01, high=30.0, prior='log-uniform',
+                                         transform='identity')}
     """
     found = [
         (prefix, name, space_of)
