@@ -14,16 +14,12 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..utils._columns import column_position
+from ._lorentz import _wrap_phi
 
 __all__ = ["EventFrame"]
 
 _FIELDS = ("E", "pt", "eta", "phi")
 _SLOT = re.compile(r"^(?P<group>[A-Za-z]+)(?P<rank>[0-9]+)_(?P<field>E|pt|eta|phi)$")
-
-
-def _wrap(phi):
-    """Angles folded into [-pi, pi)."""
-    return (phi + np.pi) % (2 * np.pi) - np.pi
 
 
 class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -136,7 +132,7 @@ class EventFrame(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             safe_pt = np.where(present, A[:, pt], 1.0)
             ratio = A[:, e] / (safe_pt * np.cosh(A[:, eta]))
             A[:, e] = np.where(present, np.log(np.maximum(ratio, 1.0)), 0.0)
-            A[:, phi] = np.where(present, _wrap(A[:, phi] - met_phi), 0.0)
+            A[:, phi] = np.where(present, _wrap_phi(A[:, phi] - met_phi), 0.0)
         if not frame:
             return A
         return pd.DataFrame(A, columns=self.get_feature_names_out(), index=index)

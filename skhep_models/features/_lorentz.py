@@ -426,6 +426,7 @@ class _Particle:
 
 
 def _wrap_phi(dphi):
+    """Angles folded into [-pi, pi)."""
     return np.mod(dphi + np.pi, 2 * np.pi) - np.pi
 
 
