@@ -4,7 +4,7 @@ then the seed's claim that batch normalisation cut the training time tenfold.
 Part 1 trains on generated events (``make_w_recoil``, the first 20% left unused as in the
 earlier 80/20 split; the networks hold 20% of the training part out for early stopping) and
 compares, on an independent generated test sample (``--test-events``, 1M by default: ~800
-events above 200 GeV, so the response of the high-pT bins is measured to ~0.5%), on the test events,
+events above 200 GeV, so the response of the high-pT bins is measured to ~0.5%),
 
   * RecoilDNNRegressor with the seed's settings (256-256-256 tanh, BatchNorm, batch 4000);
   * RecoilDNNRegressor trained on a flat truth prior: its defaults (the seed's network without
@@ -91,8 +91,9 @@ def fit_models(X, Y, truth_pt, budget, quick):
         (DNN_SEED, RecoilDNNRegressor(batch_norm=True, **epochs), None),
         (DNN, RecoilDNNRegressor(batch_size=500, lr_schedule="plateau", **epochs), flat),
         # DeepMET's response term: the batch's response in true-pT bins above 15 GeV (the
-        # default response_bins) is held at 1; batches of the seed's 4000 events fill those bins. ReLU extrapolates to the
-        # rare high-pT recoils where saturated tanh units cap the output
+        # default response_bins) is held at 1; batches of the seed's 4000 events fill those
+        # bins. ReLU extrapolates to the rare high-pT recoils where saturated tanh units cap
+        # the output
         (DNN_RESPONSE, RecoilDNNRegressor(activation="relu", lr_schedule="plateau",
                                           response_weight=RESPONSE_WEIGHT, **epochs), flat),
         ("XGBoost (2 outputs)", xgboost_model("regressor", n_jobs=os.cpu_count(), random_state=0,

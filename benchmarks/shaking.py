@@ -98,31 +98,33 @@ def models(hidden, quick, atlas):
     return out
 
 
+def fit_timed(model, Xtr, ytr, wtr):
+    """``(fitted pipeline, seconds)``; the physics weights go to the model on ATLAS."""
+    atlas = wtr is not None
+    pipe = network_pipeline(model, atlas)
+    fit_params = {f"{pipe.steps[-1][0]}__sample_weight": wtr} if atlas else {}
+    start = time.perf_counter()
+    pipe.fit(Xtr, ytr, **fit_params)
+    return pipe, time.perf_counter() - start
+
+
 def evaluate(name, sample, hidden, quick, alphas):
     (Xtr, ytr, wtr), (Xte, yte, wte) = sample
     atlas = wtr is not None
     rows, chosen = [], {}
     for method, model in models(hidden, quick, atlas).items():
-        shaking = isinstance(model, AUCShakingClassifier)
-        candidates = []
-        for alpha in alphas if shaking else [None]:
-            if shaking:
-                model = clone(model).set_params(alpha=alpha)
-            pipe = network_pipeline(model, atlas)
-            fit_params = {}
-            if atlas:
-                fit_params[f"{pipe.steps[-1][0]}__sample_weight"] = wtr
-            start = time.perf_counter()
-            pipe.fit(Xtr, ytr, **fit_params)
-            seconds = time.perf_counter() - start
-            valid = model.restart_objectives_.max() if shaking else 0.0
-            candidates.append((valid, alpha, seconds, pipe))
-            if shaking:
-                print(f"{name}, {method}, alpha={alpha:g}: validation objective {valid:.4f} ({seconds:.0f} s)")
-        # the first of equal validation objectives: the smallest alpha
-        valid, alpha, seconds, pipe = max(candidates, key=lambda c: c[0])
-        if shaking:
-            chosen[method] = alpha
+        if not isinstance(model, AUCShakingClassifier):
+            pipe, seconds = fit_timed(model, Xtr, ytr, wtr)
+            rows.append((method, seconds, pipe.decision_function(Xte)))
+            continue
+        best = None
+        for alpha in alphas:
+            pipe, seconds = fit_timed(clone(model).set_params(alpha=alpha), Xtr, ytr, wtr)
+            valid = pipe[-1].restart_objectives_.max()
+            print(f"{name}, {method}, alpha={alpha:g}: validation objective {valid:.4f} ({seconds:.0f} s)")
+            if best is None or valid > best[0]:  # ties keep the earlier (smaller) alpha
+                best = (valid, alpha, seconds, pipe)
+        _, chosen[method], seconds, pipe = best
         rows.append((method, seconds, pipe.decision_function(Xte)))
     xgb = xgboost_model(n_jobs=2, random_state=0, **({"n_estimators": 10} if quick else {}))
     Xtr_x = Xtr.replace(-999.0, np.nan) if atlas else Xtr
