@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as _module_globals
 
-from ._fused import FUSED_ACTIVATIONS, MLPWorkspace, fused_mlp, mlp_inference
+from ._fused import FUSED_ACTIVATIONS, MLPWorkspace, fused_mlp, fused_mse_step, mlp_inference
 
 __all__ = ["MLP", "ACTIVATIONS", "INITIALIZATIONS"]
 
@@ -152,6 +152,24 @@ class MLP(nn.Sequential):
         for layer in self._modules.values():
             x = layer.forward(x)
         return x
+
+    def mse_step(self, x, target, weight=None):
+        """Forward pass, weighted MSE loss and backward pass of one training batch, or None.
+
+        On the fused path (see ``fused``; training mode, gradients on, no hooks) the gradients
+        are computed by hand, without an autograd graph, and set on the parameters' ``.grad``;
+        returns ``(loss, output)`` (detached). The loss is the mean over events of ``weight``
+        times the mean squared error over the outputs. Returns None, having done nothing,
+        wherever that path does not apply; the caller then runs autograd as usual.
+        """
+        if not (
+            self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad
+            and x.dim() == 2 and target.shape == (x.shape[0], self[-1].out_features)
+            and not self._has_hooks()
+        ):  # fmt: skip
+            return None
+        params = [p for layer in self._modules.values() for p in layer._parameters.values()]
+        return fused_mse_step(x, target, weight, self._workspace, self.activation, params)
 
     def __getstate__(self):
         state = dict(super().__getstate__())

@@ -139,6 +139,16 @@ class EngineNet(NeuralNet):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         callbacks = [cb for _, cb in self.callbacks_]
         self._hooks = {h: any(_implements(cb, h) for cb in callbacks) for h in _BATCH_HOOKS}
+        # The module computes the loss's gradients itself (nn.MLP.mse_step: no autograd
+        # graph) when the loss is the engine's weighted MSE and nothing overrides how it is
+        # computed.
+        self._mse_step = (
+            getattr(self.module_, "mse_step", None)
+            if type(self.criterion_) is torch.nn.MSELoss
+            and self.criterion_.reduction == "none"
+            and type(self).get_loss is EngineNet.get_loss
+            else None
+        )
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         if getattr(self.criterion_, "batch_loss", False):
@@ -154,9 +164,13 @@ class EngineNet(NeuralNet):
     def train_step(self, batch, **fit_params):
         Xi, yi, wi = batch
         self.optimizer_.zero_grad(set_to_none=True)
-        y_pred = self.module_(Xi)
-        loss = self.get_loss(y_pred, yi, sample_weight=wi, training=True)
-        loss.backward()
+        step = None if self._mse_step is None else self._mse_step(Xi, yi, wi)
+        if step is None:
+            y_pred = self.module_(Xi)
+            loss = self.get_loss(y_pred, yi, sample_weight=wi, training=True)
+            loss.backward()
+        else:
+            loss, y_pred = step
         if self._hooks["on_grad_computed"]:
             params = TeeGenerator(self.get_all_learnable_params())
             self.notify("on_grad_computed", named_parameters=params, batch=batch)
@@ -230,7 +244,12 @@ def torch_seed(seed: int, device: str = "cpu"):
     """Seed torch's generators for the duration of the block without leaking global state."""
     devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+        if devices:
+            torch.manual_seed(seed)
+        else:
+            # only the generator in use: torch.manual_seed also queues a lazy seeding of every
+            # CUDA device (formatting a stack trace, ~1 ms), which fork_rng would not undo
+            torch.default_generator.manual_seed(seed)
         yield
 
 

@@ -100,6 +100,61 @@ def test_fused_training_path_matches_autograd(activation, hidden):
             torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
 
 
+def _engine_mse(out, target, weight):
+    per_event = ((out - target) ** 2).mean(1)
+    return per_event.mean() if weight is None else (per_event * weight).mean()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("hidden", [(), (9, 5)])
+def test_mse_step_gives_autograds_loss_and_gradients(activation, weighted, hidden):
+    torch.manual_seed(0)
+    fused = MLP(4, hidden, n_outputs=2, activation=activation)
+    plain = MLP(4, hidden, n_outputs=2, activation=activation, fused=False)
+    plain.load_state_dict(fused.state_dict())
+    for n in (6, 3):
+        x, target = torch.randn(n, 4), torch.randn(n, 2)
+        w = torch.rand(n) * 2 if weighted else None
+        fused.zero_grad()
+        plain.zero_grad()
+        loss, out = fused.mse_step(x, target, w)
+        expected_out = plain(x)
+        expected = _engine_mse(expected_out, target, w)
+        expected.backward()
+        assert loss.grad_fn is None and out.grad_fn is None
+        torch.testing.assert_close(loss, expected.detach(), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(out, expected_out.detach(), rtol=1e-5, atol=1e-6)
+        for a, b in zip(fused.parameters(), plain.parameters()):
+            torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_mse_step_adds_to_existing_gradients():
+    torch.manual_seed(0)
+    net = MLP(3, (5,))
+    x, target = torch.randn(8, 3), torch.randn(8, 1)
+    net.mse_step(x, target)
+    once = [p.grad.clone() for p in net.parameters()]
+    net.mse_step(x, target)
+    for g, g1 in zip((p.grad for p in net.parameters()), once):
+        torch.testing.assert_close(g, 2 * g1)
+
+
+def test_mse_step_declines_where_the_fused_path_does_not_apply():
+    x, target = torch.randn(4, 3), torch.randn(4, 1)
+    assert MLP(3, (5,), batch_norm=True).mse_step(x, target) is None
+    assert MLP(3, (5,), activation="elu").mse_step(x, target) is None
+    assert MLP(3, (5,)).eval().mse_step(x, target) is None
+    assert MLP(3, (5,)).mse_step(x, target.ravel()) is None  # shapes the loss would broadcast
+    assert MLP(3, (5,), n_outputs=2).mse_step(x, target) is None
+    net = MLP(3, (5,))
+    net[0].register_forward_hook(lambda *a: None)
+    assert net.mse_step(x, target) is None
+    with torch.no_grad():
+        assert MLP(3, (5,)).mse_step(x, target) is None
+    assert all(p.grad is None for p in net.parameters())
+
+
 def test_fused_path_used_only_where_it_applies():
     assert not MLP(3, (4,), batch_norm=True).fusable
     assert not MLP(3, (4,), dropout=0.1).fusable

@@ -91,6 +91,33 @@ def test_weighted_loss_is_the_weighted_mean():
     assert net.get_loss(y_pred, y_true).item() == pytest.approx((1 + 4 + 9) / 3)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_mse_without_autograd_trains_as_autograd_does(weighted):
+    # the engine hands MSE steps of a fused MLP to MLP.mse_step; the same fit through autograd
+    # (fused=False) must end with the same weights and losses
+    X, y = _data(300)
+    w = torch.rand(len(X)) + 0.5 if weighted else None
+    nets = []
+    for fused in (True, False):
+        net = _net(module__hidden_layer_sizes=(40, 8), module__fused=fused, max_epochs=3)
+        fit_net(net, TensorBatches(X, y, w), seed=0)
+        assert net.module_.fusable == fused
+        nets.append(net)
+    fast, slow = nets
+    np.testing.assert_allclose(
+        fast.history[:, "train_loss"], slow.history[:, "train_loss"], rtol=1e-5
+    )
+    for a, b in zip(fast.module_.parameters(), slow.module_.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_other_losses_keep_autograd():
+    X, y = _data(64)
+    net = _net(criterion=nn.L1Loss)
+    fit_net(net, TensorBatches(X, y), seed=0)
+    assert net._mse_step is None
+
+
 def test_early_stopping_restores_best_validation_weights():
     X, y = _data(400)
     train, valid = TensorBatches(X[:300], y[:300]), TensorBatches(X[300:], y[300:])
