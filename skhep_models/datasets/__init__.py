@@ -24,17 +24,28 @@ make_w_recoil
     vertex and object counts, mu) and its target, the true recoil -pT(W)
     (``W_RECOIL_TARGETS``). Optionally the reconstructed objects of every
     event as an awkward Array.
+
+Augmentation
+------------
+augment_pair_symmetries
+    Copies of two-particle events rotated about the beam axis, reflected in z, with
+    the particles exchanged and the charges conjugated: symmetries that leave the
+    pair mass unchanged, so a network trained on raw four-momenta need not learn
+    them from a finite sample.
 """
 
+from ._augment import CMS_PAIR_COLUMNS, augment_pair_symmetries
 from ._dielectron import DIELECTRON_FEATURES, make_dielectron
 from ._ttbar import TTBAR_FEATURES, make_ttbar_resonance
 from ._w_recoil import W_RECOIL_FEATURES, W_RECOIL_TARGETS, make_w_recoil
 
 __all__ = [
+    "CMS_PAIR_COLUMNS",
     "DIELECTRON_FEATURES",
     "TTBAR_FEATURES",
     "W_RECOIL_FEATURES",
     "W_RECOIL_TARGETS",
+    "augment_pair_symmetries",
     "make_dielectron",
     "make_ttbar_resonance",
     "make_w_recoil",
