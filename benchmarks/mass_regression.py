@@ -22,8 +22,8 @@ times one epoch against the number of network parameters (the seed's O(N_params^
 Plots go to ``--out``.
 
     python benchmarks/mass_regression.py [--events 100000] [--time-budget 600] [--augment 10]
-                                         [--boost 0.5] [--data ../shared/data] [--out DIR]
-                                         [--quick]
+                                         [--boost 0.5] [--seed 2024] [--data ../shared/data]
+                                         [--out DIR] [--quick]
 
 Targets (issue 3, 2 CPU cores): raw features RMSE <= 0.30 GeV within 10 min of training; with
 invariants <= 0.05 GeV within 2 min; the network beats XGBoost, the forest and the tree; on the
@@ -166,6 +166,8 @@ def main(argv=None):
                         "original included (1: no augmentation)")
     p.add_argument("--boost", type=float, default=0.5,
                    help="largest rapidity of the transverse boost of the augmented copies")
+    p.add_argument("--seed", type=int, default=2024,
+                   help="random_state of the generated events (training and test)")
     p.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
                    help="folder holding cms_dimuon/Zmumu_Run2011A.csv")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "mass_regression")
@@ -179,7 +181,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     hep.style.use("CMS")
 
-    df = make_dielectron(args.events, random_state=2024)
+    df = make_dielectron(args.events, random_state=args.seed)
     X, y = df[DIELECTRON_FEATURES], df["M"].to_numpy()
     n_test = len(df) // 5
     X_train, y_train, X_test, y_test = X.iloc[n_test:], y[n_test:], X.iloc[:n_test], y[:n_test]
