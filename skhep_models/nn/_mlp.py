@@ -157,18 +157,26 @@ class MLP(nn.Sequential):
         """Forward pass, weighted MSE loss and backward pass of one training batch, or None.
 
         On the fused path (see ``fused``; training mode, gradients on, no hooks) the gradients
-        are computed by hand, without an autograd graph, and set on the parameters' ``.grad``;
-        returns ``(loss, output)`` (detached). The loss is the mean over events of ``weight``
-        times the mean squared error over the outputs. Returns None, having done nothing,
-        wherever that path does not apply; the caller then runs autograd as usual.
+        are computed by hand, without an autograd graph, and set on the parameters' ``.grad``
+        (those of parameters that require one); returns ``(loss, output)`` (detached). The
+        loss is the mean over events of ``weight`` times the mean squared error over the
+        outputs. Returns None, having done nothing, wherever that path does not apply (among
+        others: hooks on the parameters, a subclass's own ``forward``, targets or weights of
+        another shape or dtype than the output's); the caller then runs autograd as usual.
         """
+        n = x.shape[0]
         if not (
             self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad
-            and x.dim() == 2 and target.shape == (x.shape[0], self[-1].out_features)
+            and type(self).forward is MLP.forward
+            and x.dim() == 2 and target.shape == (n, self[-1].out_features)
+            and target.dtype == x.dtype
+            and (weight is None or (weight.shape == (n,) and weight.dtype == x.dtype))
             and not self._has_hooks()
         ):  # fmt: skip
             return None
         params = [p for layer in self._modules.values() for p in layer._parameters.values()]
+        if any(p._backward_hooks or p._post_accumulate_grad_hooks for p in params):
+            return None  # tensor hooks on a parameter (gradient clipping, logging) must run
         return fused_mse_step(x, target, weight, self._workspace, self.activation, params)
 
     def __getstate__(self):

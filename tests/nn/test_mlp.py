@@ -155,6 +155,48 @@ def test_mse_step_declines_where_the_fused_path_does_not_apply():
     assert all(p.grad is None for p in net.parameters())
 
 
+def test_mse_step_declines_what_autograd_must_handle():
+    torch.manual_seed(0)
+    x, target = torch.randn(4, 3), torch.randn(4, 1)
+    # a hook on a parameter tensor (clipping, logging) runs only through autograd
+    net = MLP(3, (5,))
+    net[2].weight.register_hook(lambda g: g.clamp(-1e-3, 1e-3))
+    assert net.mse_step(x, target) is None
+    net = MLP(3, (5,))
+    net[0].bias.register_post_accumulate_grad_hook(lambda p: None)
+    assert net.mse_step(x, target) is None
+
+    # a subclass's own forward is what autograd would differentiate
+    class Shifted(MLP):
+        def forward(self, x):
+            return super().forward(x) + 1.0
+
+    assert Shifted(3, (5,)).mse_step(x, target) is None
+    # targets and weights of another dtype or shape than the output's: autograd promotes or
+    # broadcasts them (float64 weights give a float64 loss); the hand-written step would fail
+    assert MLP(3, (5,)).mse_step(x, target.double()) is None
+    assert MLP(3, (5,)).mse_step(x, target, torch.rand(4, dtype=torch.float64)) is None
+    assert MLP(3, (5,)).mse_step(x, target, torch.rand(4, 1)) is None
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_mse_step_leaves_frozen_parameters_without_gradient():
+    torch.manual_seed(0)
+    fused = MLP(3, (5,))
+    plain = MLP(3, (5,), fused=False)
+    plain.load_state_dict(fused.state_dict())
+    for net in (fused, plain):
+        net[0].weight.requires_grad_(False)
+    x, target = torch.randn(8, 3), torch.randn(8, 1)
+    assert fused.mse_step(x, target) is not None
+    _engine_mse(plain(x), target, None).backward()
+    # an optimizer steps every parameter that has a .grad: a frozen one must have none
+    assert fused[0].weight.grad is None and plain[0].weight.grad is None
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        if b.grad is not None:
+            torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
 def test_fused_path_used_only_where_it_applies():
     assert not MLP(3, (4,), batch_norm=True).fusable
     assert not MLP(3, (4,), dropout=0.1).fusable
