@@ -141,13 +141,13 @@ class EngineNet(NeuralNet):
         self._hooks = {h: any(_implements(cb, h) for cb in callbacks) for h in _BATCH_HOOKS}
         # The module computes the loss's gradients itself (nn.MLP.mse_step: no autograd
         # graph) when the loss is the engine's weighted MSE and nothing overrides how it is
-        # computed.
+        # computed. A flag, not the bound method: that would pickle (and, unpickled, hold) a
+        # second copy of module_ outside skorch's device-mapped attributes.
         self._mse_step = (
-            getattr(self.module_, "mse_step", None)
-            if type(self.criterion_) is torch.nn.MSELoss
+            callable(getattr(self.module_, "mse_step", None))
+            and type(self.criterion_) is torch.nn.MSELoss
             and self.criterion_.reduction == "none"
             and type(self).get_loss is EngineNet.get_loss
-            else None
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
@@ -164,7 +164,7 @@ class EngineNet(NeuralNet):
     def train_step(self, batch, **fit_params):
         Xi, yi, wi = batch
         self.optimizer_.zero_grad(set_to_none=True)
-        step = None if self._mse_step is None else self._mse_step(Xi, yi, wi)
+        step = self.module_.mse_step(Xi, yi, wi) if self._mse_step else None
         if step is None:
             y_pred = self.module_(Xi)
             loss = self.get_loss(y_pred, yi, sample_weight=wi, training=True)
@@ -249,7 +249,7 @@ def torch_seed(seed: int, device: str = "cpu"):
         else:
             # only the generator in use: torch.manual_seed also queues a lazy seeding of every
             # CUDA device (formatting a stack trace, ~1 ms), which fork_rng would not undo
-            torch.default_generator.manual_seed(seed)
+            torch.default_generator.manual_seed(int(seed))  # as torch.manual_seed: numpy ints
         yield
 
 

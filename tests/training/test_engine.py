@@ -115,7 +115,54 @@ def test_other_losses_keep_autograd():
     X, y = _data(64)
     net = _net(criterion=nn.L1Loss)
     fit_net(net, TensorBatches(X, y), seed=0)
-    assert net._mse_step is None
+    assert not net._mse_step
+
+
+def test_mse_without_autograd_hands_callbacks_the_batch_predictions():
+    X, y = _data(100)
+    seen = []
+
+    class Keep(Callback):
+        def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+            if training:
+                seen.append((batch[0], y_pred))
+
+    # a learning rate of 0: the weights after the fit are the ones each batch was run with
+    net = _net(learning_rate=0.0, max_epochs=2, callbacks=[Keep()])
+    fit_net(net, TensorBatches(X, y), seed=0)
+    assert net._mse_step and [len(xb) for xb, _ in seen] == [32, 32, 32, 4] * 2
+    with torch.no_grad():
+        for xb, y_pred in seen:  # each kept as it was: no later batch wrote over it
+            torch.testing.assert_close(y_pred, net.module_(xb), rtol=1e-5, atol=1e-6)
+
+
+def test_mse_without_autograd_keeps_the_module_out_of_the_pickled_state():
+    import pickle
+
+    X, y = _data(64)
+    net = _net(max_epochs=1)
+    fit_net(net, TensorBatches(X, y), seed=0)
+    # a reference to the module (its bound mse_step) beside skorch's module_ would be pickled
+    # a second time, outside the attributes skorch maps to the loading device
+    state = net.__getstate__()
+    assert not any(isinstance(v, nn.Module) or isinstance(getattr(v, "__self__", None), nn.Module)
+                   for v in state.values())  # fmt: skip
+    again = pickle.loads(pickle.dumps(net))
+    fit_net(again, TensorBatches(X, y), seed=1)
+    assert again._mse_step
+
+
+def test_float64_weights_train_as_autograd_does():
+    # autograd takes float64 weights (a float64 loss); the hand-written step declines them
+    X, y = _data(100)
+    w = torch.rand(len(X), dtype=torch.float64) + 0.5
+    nets = []
+    for fused in (True, False):
+        net = _net(module__fused=fused, max_epochs=2)
+        fit_net(net, TensorBatches(X, y, w), seed=0)
+        nets.append(net)
+    for a, b in zip(nets[0].module_.parameters(), nets[1].module_.parameters()):
+        torch.testing.assert_close(a, b)
 
 
 def test_early_stopping_restores_best_validation_weights():
@@ -148,7 +195,7 @@ def test_same_seed_same_weights_and_global_rng_untouched():
     before = torch.random.get_rng_state()
     a = fit_net(_net(), TensorBatches(X, y), seed=7)
     assert torch.equal(torch.random.get_rng_state(), before)
-    b = fit_net(_net(), TensorBatches(X, y), seed=7)
+    b = fit_net(_net(), TensorBatches(X, y), seed=np.int64(7))  # a numpy integer seeds alike
     c = fit_net(_net(), TensorBatches(X, y), seed=8)
     pa, pb, pc = (predict(n, X) for n in (a, b, c))
     assert np.array_equal(pa, pb)
