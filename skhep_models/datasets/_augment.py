@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ def augment_pair_symmetries(
     Each copy of an event gets, independently of the others:
 
     * ``rotate``: a rotation about the beam (z) axis by an angle drawn uniformly in
-      (-pi, pi], the same for both particles (``px``, ``py`` rotated, ``phi`` shifted);
+      [-pi, pi), the same for both particles (``px``, ``py`` rotated, ``phi`` shifted);
     * ``reflect``: with probability 1/2, the reflection z -> -z (``pz`` and ``eta`` negated);
     * ``swap``: with probability 1/2, particles 1 and 2 exchanged (every role's columns);
     * ``conjugate``: with probability 1/2, both charges negated;
@@ -75,10 +75,11 @@ def augment_pair_symmetries(
         For each particle, a mapping from a role to a column of ``X``. Roles: ``"px"``,
         ``"py"``, ``"pz"``, ``"eta"``, ``"phi"`` (transformed as above; ``phi`` in radians),
         ``"Q"`` (negated by ``conjugate``), ``"E"``, ``"pt"``, ``"mass"`` (only moved by
-        ``swap``). Both particles need the same roles; rotating needs ``px`` and ``py`` or
-        ``phi``, reflecting ``pz`` or ``eta``, conjugating ``Q``. ``None`` takes the CMS
-        open-data columns ``E1, px1, py1, pz1, pt1, eta1, phi1, Q1`` and their ``2``
-        counterparts (:data:`CMS_PAIR_COLUMNS`).
+        ``swap``, and ``E``, ``pt`` by ``boost``). Both particles need the same roles;
+        rotating needs ``px`` and ``py`` (both, where either is given) or ``phi``, reflecting
+        ``pz`` or ``eta``, conjugating ``Q``, boosting ``pz`` where ``eta`` is given.
+        ``None`` takes the CMS open-data columns ``E1, px1, py1, pz1, pt1, eta1, phi1, Q1``
+        and their ``2`` counterparts (:data:`CMS_PAIR_COLUMNS`).
     random_state : int, numpy.random.Generator or None, default=None
         Seeds the rotation angles and the choices.
 
@@ -111,6 +112,8 @@ def augment_pair_symmetries(
         )
     if not isinstance(n_copies, Integral) or isinstance(n_copies, bool) or n_copies < 1:
         raise ValueError(f"n_copies must be an integer >= 1, got {n_copies!r}.")
+    if isinstance(boost, bool) or not isinstance(boost, Real) or not 0 <= boost < np.inf:
+        raise ValueError(f"boost must be a finite rapidity >= 0, got {boost!r}.")
     p1, p2 = _check_particles(CMS_PAIR_COLUMNS if particles is None else particles, X)
     roles = set(p1)
     needs = {
@@ -125,8 +128,13 @@ def augment_pair_symmetries(
             raise ValueError(
                 f"{flag} needs the particles' {wanted} columns; got roles {sorted(roles)}."
             )
-    if not boost >= 0:
-        raise ValueError(f"boost must be a rapidity >= 0, got {boost!r}.")
+    # a lone px or py cannot follow the rotation: the copy would disagree with the rotated phi
+    if rotate and len(roles & {"px", "py"}) == 1:
+        raise ValueError(
+            f"rotate=True needs both px and py (or neither, with phi); got roles {sorted(roles)}."
+        )
+    if boost > 0 and "eta" in roles and "pz" not in roles:
+        raise ValueError("boost > 0 recomputes eta from pz: give the particles' pz too.")
     if y is not None:
         y = np.asarray(y)
         if len(y) != len(X):
@@ -189,8 +197,6 @@ def _boost_transverse(cols, particles, rapidity, direction):
         if "phi" in p:
             cols[p["phi"]] = np.arctan2(py, px)
         if "eta" in p:
-            if "pz" not in p:
-                raise ValueError("boost > 0 recomputes eta from pz: give the particles' pz too.")
             cols[p["eta"]] = np.arcsinh(cols[p["pz"]] / pt)
 
 

@@ -129,3 +129,70 @@ def test_boost_needs_energies_and_a_valid_rapidity(events):
     no_energy = tuple({k: v for k, v in p.items() if k != "E"} for p in CMS_PAIR_COLUMNS)
     with pytest.raises(ValueError, match="boost > 0 needs"):
         augment_pair_symmetries(events, particles=no_energy, boost=1.0)
+
+
+def _assert_consistent(X, events, n_copies, rtol=1e-9):
+    """Every copy's particles: pt, phi, eta follow px, py, pz (phi in (-pi, pi]); each keeps
+    its mass (up to the exchange) and the pair its mass, computed here from E and p."""
+    col = {c: X[c].to_numpy(np.float64) for c in X.columns}
+    ref = {c: np.tile(events[c].to_numpy(np.float64), n_copies) for c in events.columns}
+    p_max = max(np.abs(col[c]).max() for c in ("E1", "E2"))
+    m2 = []
+    for i in "12":
+        px, py, pz, pt, E = (col[f"{r}{i}"] for r in ("px", "py", "pz", "pt", "E"))
+        phi, eta = col[f"phi{i}"], col[f"eta{i}"]
+        np.testing.assert_allclose(pt, np.hypot(px, py), rtol=rtol)
+        np.testing.assert_allclose(np.cos(phi) * pt, px, atol=rtol * p_max)
+        np.testing.assert_allclose(np.sin(phi) * pt, py, atol=rtol * p_max)
+        assert ((phi > -np.pi) & (phi <= np.pi)).all()
+        np.testing.assert_allclose(np.sinh(eta) * pt, pz, atol=rtol * p_max)
+        m2.append(E**2 - px**2 - py**2 - pz**2)
+    m2_ref = [ref[f"E{i}"] ** 2 - sum(ref[f"p{c}{i}"] ** 2 for c in "xyz") for i in "12"]
+    # each particle's mass^2, to the rounding of E^2
+    np.testing.assert_allclose(np.sort(m2, 0), np.sort(m2_ref, 0), atol=10 * rtol * p_max**2)
+    # the pair's mass^2, to the rounding of its E^2
+    pair = [col["E1"] + col["E2"], *(col[f"p{c}1"] + col[f"p{c}2"] for c in "xyz")]
+    mass2 = pair[0] ** 2 - pair[1] ** 2 - pair[2] ** 2 - pair[3] ** 2
+    assert (np.abs(mass2 - ref["M"] ** 2) <= 10 * rtol * pair[0] ** 2).all()
+
+
+@pytest.mark.parametrize("boost", [0.0, 1.0])
+def test_every_column_of_every_copy_is_a_consistent_event(events, boost):
+    X = augment_pair_symmetries(events, n_copies=4, boost=boost, random_state=2)
+    _assert_consistent(X, events, 4)
+
+
+def test_float32_columns_stay_float32_and_consistent(events):
+    floats = [c for c in events.columns if events[c].dtype == np.float64 and c != "M"]
+    single = events.astype(dict.fromkeys(floats, np.float32))
+    X = augment_pair_symmetries(single, n_copies=3, boost=0.5, random_state=0)
+    assert X.dtypes.equals(single.dtypes)
+    _assert_consistent(X, single, 3, rtol=2e-5)
+
+
+def test_positions_not_index_labels_pair_x_and_y(events):
+    # X with another index, y a Series with yet another: rows are paired by position
+    X = events.set_index(np.arange(len(events))[::-1] * 3 + 1000)
+    y = pd.Series(events["M"].to_numpy(), index=np.arange(len(events)) + 7)
+    X_aug, y_aug = augment_pair_symmetries(X, y, n_copies=3, random_state=0)
+    assert isinstance(X_aug.index, pd.RangeIndex) and isinstance(y_aug, np.ndarray)
+    np.testing.assert_array_equal(y_aug, X_aug["M"].to_numpy())
+    # 2-D targets: rows repeated, columns kept
+    Y = events[["M", "Run"]]
+    _, Y_aug = augment_pair_symmetries(events, Y, n_copies=3, random_state=0)
+    assert Y_aug.shape == (3 * len(events), 2)
+    np.testing.assert_array_equal(Y_aug, np.tile(Y.to_numpy(), (3, 1)))
+
+
+def test_columns_that_cannot_follow_a_transformation_are_refused(events):
+    lone_px = tuple({k: v for k, v in p.items() if k != "py"} for p in CMS_PAIR_COLUMNS)
+    with pytest.raises(ValueError, match="both px and py"):
+        augment_pair_symmetries(events, particles=lone_px)
+    # without rotation nothing moves px: the copies stay consistent
+    assert len(augment_pair_symmetries(events, particles=lone_px, rotate=False)) == 3000
+    no_pz = tuple({k: v for k, v in p.items() if k != "pz"} for p in CMS_PAIR_COLUMNS)
+    with pytest.raises(ValueError, match="recomputes eta from pz"):
+        augment_pair_symmetries(events, particles=no_pz, boost=1.0, n_copies=1)
+    for bad in (np.inf, np.nan, None, "1", True):
+        with pytest.raises(ValueError, match="boost must be a finite rapidity"):
+            augment_pair_symmetries(events, boost=bad)
