@@ -180,6 +180,15 @@ def test_mse_step_declines_what_autograd_must_handle():
     assert all(p.grad is None for p in net.parameters())
 
 
+def test_mse_step_between_a_forward_and_its_backward_raises_instead_of_wrong_gradients():
+    # the hand-written step reuses the training buffers an autograd forward saved
+    net = MLP(3, (4,))
+    pending = net(torch.randn(5, 3))
+    assert net.mse_step(torch.randn(5, 3), torch.randn(5, 1)) is not None
+    with pytest.raises(RuntimeError, match="second training-mode forward"):
+        pending.sum().backward()
+
+
 def test_mse_step_leaves_frozen_parameters_without_gradient():
     torch.manual_seed(0)
     fused = MLP(3, (5,))
