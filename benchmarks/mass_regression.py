@@ -1,7 +1,9 @@
 """Dielectron mass regression: the shallow network against baselines, then on real CMS dimuons.
 
 Trains on generated dielectron events (``make_dielectron``; 80/20 train/test split, the neural
-networks hold 10% of the training part out for early stopping) and compares
+networks hold 10% of their training events out for a validation loss that is only recorded:
+no early stopping, and for the augmented network these are copies of events it trains on)
+and compares
 
   * ShallowMassRegressor on the 16 raw lepton features (StandardScaler in front), trained on
     the training events and ``--augment - 1`` copies of them rotated about the beam axis,
