@@ -48,14 +48,20 @@ def augment_pair_symmetries(
     None of these changes the pair's invariant mass or the particles' masses; all but the
     boost also keep the pair's transverse momentum and the particles' energies and
     transverse momenta, so targets that depend on the pair only through such quantities keep
-    their value (``y`` is repeated as it is). The boost changes the energies and momenta:
-    it spreads the training events to larger pair transverse momenta than the sample holds
-    (where a network would otherwise extrapolate), at the same masses. A network
-    given raw four-momenta must otherwise learn these symmetries from a finite sample; the
-    rotated copies fill the azimuth uniformly, which the training sample does not. The
-    transformations are exact: the copies are events the detector could have recorded with
-    the same probability, for an azimuthally symmetric detector with forward-backward
-    symmetric acceptance (as the CMS-like selection of :func:`make_dielectron`).
+    their value (``y`` is repeated as it is). A network given raw four-momenta must otherwise
+    learn these symmetries from a finite sample; the rotated copies fill the azimuth
+    uniformly, which the training sample does not. For an azimuthally symmetric detector
+    with forward-backward symmetric acceptance (as the CMS-like selection of
+    :func:`make_dielectron`), the rotated, reflected, exchanged and conjugated copies are
+    events the detector records with the same probability as the originals. The boost
+    changes the energies and momenta: its copies are not equally probable events but exact
+    (inputs, mass) pairs at larger pair transverse momenta than the sample holds, where a
+    network would otherwise extrapolate.
+
+    Augment the training events only, after splitting off validation and test events: an
+    estimator's internal ``validation_fraction`` drawn from augmented events holds out
+    copies of events it trains on, and its validation loss (and early stopping on it) is
+    then optimistic.
 
     Parameters
     ----------
