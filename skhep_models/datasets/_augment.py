@@ -149,8 +149,9 @@ def augment_pair_symmetries(
     rng = check_generator(random_state)
     n = len(X)
     copies = [X.reset_index(drop=True)]
+    original = {c: X[c].to_numpy() for c in X.columns}  # read once: copies replace, never write
     for _ in range(n_copies - 1):
-        cols = {c: X[c].to_numpy() for c in X.columns}
+        cols = dict(original)
         if rotate:
             angle = rng.uniform(-np.pi, np.pi, n)
             cos, sin = np.cos(angle), np.sin(angle)

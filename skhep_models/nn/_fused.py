@@ -42,21 +42,25 @@ class MLPWorkspace:
         self.buffers = {}
         self.generation = 0
 
-    def get(self, n, widths, like, gradients=True):
-        """``(activations, gradients)`` buffers; with ``gradients=False`` (inference) a separate
-        set of activations only, so that a no-grad pass never overwrites a training pass's."""
+    def get(self, x, params, gradients=True):
+        """``(activations, gradients)`` buffers for a batch ``x`` through the MLP of ``params``
+        (W1, b1, ..., Wout, bout), one per hidden layer; with ``gradients=False`` (inference)
+        a separate set of activations only, so that a no-grad pass never overwrites a
+        training pass's."""
+        n = x.shape[0]
         # inference may run in several threads at once (batches of a generator, joblib): each
         # gets its own buffers
-        key = (n, like.device, like.dtype, gradients or threading.get_ident())
+        key = (n, x.device, x.dtype, gradients or threading.get_ident())
         bufs = self.buffers.get(key)
         if bufs is None:
             if len(self.buffers) >= _MAX_SHAPES:
                 self.buffers.clear()
             # normal tensors even under inference_mode (predict, sample): an inference tensor
             # could not be written by a later no_grad pass (e.g. a validation step)
+            widths = [w.shape[0] for w in params[0:-2:2]]  # the hidden layers'
             with torch.inference_mode(False):
                 bufs = tuple(
-                    [like.new_empty((n, w)) for w in widths] for _ in range(2 if gradients else 1)
+                    [x.new_empty((n, w)) for w in widths] for _ in range(2 if gradients else 1)
                 )  # (activations, gradients)
             self.buffers[key] = bufs
         return bufs
@@ -66,7 +70,7 @@ class _FusedMLP(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, workspace, activation, *params):
         weights = params[0::2]
-        acts, grads = workspace.get(x.shape[0], [w.shape[0] for w in weights[:-1]], x)
+        acts, grads = workspace.get(x, params)
         y = _forward_into(x, acts, activation, params)
         workspace.generation += 1
         ctx.generation = workspace.generation
@@ -109,8 +113,7 @@ def mlp_inference(x, workspace: MLPWorkspace, activation: str, params):
     per batch, which glibc returns to the OS and page-faults in again. The output is a fresh
     tensor: callers may keep it while the next batch runs.
     """
-    widths = [w.shape[0] for w in params[0::2][:-1]]
-    (acts,) = workspace.get(x.shape[0], widths, x, gradients=False)
+    (acts,) = workspace.get(x, params, gradients=False)
     return _forward_into(x, acts, activation, params)
 
 
@@ -147,7 +150,7 @@ def fused_mse_step(x, target, weight, workspace: MLPWorkspace, activation: str, 
     """
     weights = params[0::2]
     with torch.no_grad():
-        acts, bufs = workspace.get(x.shape[0], [w.shape[0] for w in weights[:-1]], x)
+        acts, bufs = workspace.get(x, params)
         workspace.generation += 1  # an autograd forward still waiting for its backward fails
         out = _forward_into(x, acts, activation, params)
         diff = out - target

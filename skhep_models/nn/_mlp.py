@@ -136,9 +136,8 @@ class MLP(nn.Sequential):
         # the seed network: call the layers' forward directly unless some hook must run.
         if self._has_hooks():
             return super().forward(x)
-        if self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad:
-            params = [p for layer in self._modules.values() for p in layer._parameters.values()]
-            return fused_mlp(x, self._workspace, self.activation, params)
+        if self._fused_training(x):
+            return fused_mlp(x, self._workspace, self.activation, self._flat_params())
         if (
             self.fusable and not torch.is_grad_enabled() and x.dim() == 2
             # not under torch.func.vmap (population_scores of a module holding an MLP):
@@ -166,7 +165,7 @@ class MLP(nn.Sequential):
         """
         n = x.shape[0]
         if not (
-            self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad
+            self._fused_training(x)
             and type(self).forward is MLP.forward
             and x.dim() == 2 and target.shape == (n, self[-1].out_features)
             and target.dtype == x.dtype
@@ -174,10 +173,18 @@ class MLP(nn.Sequential):
             and not self._has_hooks()
         ):  # fmt: skip
             return None
-        params = [p for layer in self._modules.values() for p in layer._parameters.values()]
+        params = self._flat_params()
         if any(p._backward_hooks or p._post_accumulate_grad_hooks for p in params):
             return None  # tensor hooks on a parameter (gradient clipping, logging) must run
         return fused_mse_step(x, target, weight, self._workspace, self.activation, params)
+
+    def _fused_training(self, x) -> bool:
+        """Whether this pass may take the fused training path (hooks are checked apart)."""
+        return self.fusable and self.training and torch.is_grad_enabled() and not x.requires_grad
+
+    def _flat_params(self):
+        """``[W1, b1, ..., Wout, bout]``: the parameters of the Linear layers, in order."""
+        return [p for layer in self._modules.values() for p in layer._parameters.values()]
 
     def __getstate__(self):
         state = dict(super().__getstate__())
