@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from skhep_models.nn import ACTIVATIONS, MLP
+from skhep_models.nn import ACTIVATIONS, MLP, _fused
 
 
 def test_layer_order_and_output_width():
@@ -129,6 +129,33 @@ def test_mse_step_gives_autograds_loss_and_gradients(activation, weighted, hidde
             torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.skipif(_fused._DNN_LINEAR is None, reason="this torch build has no oneDNN")
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_wide_layers_through_onednn_give_autograds_gradients(activation, monkeypatch):
+    # batch 1024 through a 140-64 network: oneDNN takes the forward, input-gradient and weight-
+    # gradient products of the 140x64 layer (MKL the small ones)
+    calls = []
+    dnn = _fused._DNN_LINEAR
+    monkeypatch.setattr(_fused, "_DNN_LINEAR", lambda *a: calls.append(a[1].shape) or dnn(*a))
+    torch.manual_seed(0)
+    fused = MLP(16, (140, 64), activation=activation)
+    plain = MLP(16, (140, 64), activation=activation, fused=False)
+    plain.load_state_dict(fused.state_dict())
+    x, target, w = torch.randn(1024, 16), torch.randn(1024, 1), torch.rand(1024)
+    loss, out = fused.mse_step(x, target, w)
+    expected_out = plain(x)
+    expected = _engine_mse(expected_out, target, w)
+    expected.backward()
+    assert len(calls) == 4  # forward of both hidden layers, the 140x64 layer's two gradients
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(out, expected_out.detach(), rtol=1e-5, atol=1e-6)
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6)
+    calls.clear()
+    fused(x[:8]).sum().backward()  # small products stay with MKL
+    assert calls == []
+
+
 def test_mse_step_adds_to_existing_gradients():
     torch.manual_seed(0)
     net = MLP(3, (5,))
@@ -249,8 +276,11 @@ def test_no_grad_path_matches_the_layers_and_is_thread_safe():
             return net(x)
 
     with torch.no_grad():
-        expected = [plain(x) for x in xs]
-        assert torch.equal(net(xs[0]), expected[0])
+        # oneDNN computes the wide layers here (see _fused._use_dnn): same values as nn.Linear's
+        # MKL products up to rounding
+        for x in xs[:2]:
+            torch.testing.assert_close(net(x), plain(x), rtol=1e-5, atol=1e-6)
+        expected = [net(x) for x in xs]
         # each thread gets its own activation buffers, so concurrent batches do not mix
         with ThreadPoolExecutor(4) as pool:
             for _ in range(5):
