@@ -65,12 +65,11 @@ class _QuantileMap:
                 column, wj = column[keep], w[keep]
             else:
                 wj = w
-            order = np.argsort(column, kind="stable")
-            cdf = np.cumsum(wj[order])
-            cdf /= cdf[-1]
-            # inverse of the weighted ECDF: the smallest value whose CDF reaches p
-            idx = np.searchsorted(cdf, self.references * (1 - 1e-12), side="left")
-            quantiles.append(column[order][np.minimum(idx, len(column) - 1)])
+            # inverse of the weighted ECDF: the smallest value whose CDF reaches p (events of
+            # zero weight hold none of it)
+            quantiles.append(
+                np.quantile(column, self.references, weights=wj, method="inverted_cdf")
+            )
         self.quantiles = np.column_stack(quantiles)
 
     def to_normal(self, X, padding=None):

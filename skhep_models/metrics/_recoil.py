@@ -138,10 +138,7 @@ def _width(x, w, estimator):
         return float(np.sqrt(np.dot(w, (x - mean) ** 2) / total))
     # Weighted quantiles by the inverted CDF: the smallest x whose cumulative weight
     # fraction reaches the level. An event of weight 2 counts as two events of weight 1.
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order])
-    at = np.searchsorted(cum, np.asarray(_ONE_SIGMA_QUANTILES) * cum[-1], side="left")
-    low, high = x[order][np.minimum(at, len(x) - 1)]
+    low, high = np.quantile(x, _ONE_SIGMA_QUANTILES, weights=w, method="inverted_cdf")
     return float((high - low) / 2.0)
 
 
