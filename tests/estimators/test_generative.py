@@ -294,3 +294,17 @@ def test_weighted_conditional_sampling_draws_the_conditions_by_weight():
     _, drawn = _conditional_draw(conditions, None, eps, torch.Generator().manual_seed(0))
     assert set(drawn[:, 0].tolist()) == {5.0, float(n - 1)}
     assert abs((drawn[:, 0] == n - 1).float().mean().item() - 0.75) < 0.03
+
+
+def test_quantile_map_ignores_events_of_zero_weight():
+    from skhep_models.estimators._generative import _QuantileMap
+
+    X = np.array([[-50.0], [1.0], [2.0], [3.0], [50.0]])
+    w = np.array([0.0, 1.0, 1.0, 2.0, 0.0])  # the outliers carry no weight
+    qmap = _QuantileMap(X, w, n_quantiles=5)
+    # inverted weighted CDF at 0, 1/4, 1/2, 3/4, 1: CDF is 1/4 at 1, 1/2 at 2, 1 at 3
+    np.testing.assert_array_equal(qmap.quantiles[:, 0], [1.0, 1.0, 2.0, 3.0, 3.0])
+    # same map as without the zero-weight events
+    np.testing.assert_array_equal(
+        _QuantileMap(X, w, n_quantiles=3).quantiles, _QuantileMap(X[1:4], w[1:4], 3).quantiles
+    )
