@@ -21,9 +21,9 @@ __all__ = ["COMPARISONS", "compare"]
 
 #: ``compare`` kinds -> what they compare (for the help).
 COMPARISONS = {
-    "mass": "dielectron mass regression: ShallowMassRegressor (raw inputs, and with Lorentz "
-    "invariants) vs XGBoost, random forest, decision tree, sklearn MLP; RMSE overall and in "
-    "the J/psi, Upsilon and Z windows",
+    "mass": "dielectron mass regression: ShallowMassRegressor (raw inputs, raw inputs with "
+    "symmetry-augmented training copies, and with Lorentz invariants) vs XGBoost, random "
+    "forest, decision tree, sklearn MLP; RMSE overall and in the J/psi, Upsilon and Z windows",
     "parameterized": "X -> ttbar search: ParameterizedNNClassifier (one network, mass as input) "
     "vs one network per mass, XGBoost and the fast BDT; ROC AUC per mass and interpolation "
     "to a mass left out of training",
@@ -120,6 +120,9 @@ _MASS_WINDOWS = {
     "Z 81-101": (81.0, 101.0),
 }
 _RAW_NET = "ShallowMassRegressor (raw inputs)"
+_AUG_NET = "ShallowMassRegressor (raw inputs, symmetry-augmented)"
+_AUG_COPIES = 10  # as benchmarks/mass_regression.py, with the same transverse boosts
+_AUG_BOOST = 0.5
 
 
 def _mass(run):
@@ -129,7 +132,7 @@ def _mass(run):
 
     from .. import ShallowMassRegressor
     from ..baselines import decision_tree, random_forest, xgboost_model
-    from ..datasets import DIELECTRON_FEATURES, make_dielectron
+    from ..datasets import DIELECTRON_FEATURES, augment_pair_symmetries, make_dielectron
     from ..features import LorentzInvariants
     from ..plotting import mass_spectrum, residuals_vs_truth
 
@@ -143,7 +146,13 @@ def _mass(run):
         source = f"{len(df):,} events of `make_dielectron(random_state={run.random_state})`"
     train, test = _split(df, 0.25, run.random_state)
     X, y = train[DIELECTRON_FEATURES], train["M"].to_numpy()
+    # training events only: rotated, reflected, exchanged, charge-conjugated and boosted
+    # copies that keep the mass (the test events stay as they are)
+    X_aug, y_aug = augment_pair_symmetries(
+        X, y, n_copies=_AUG_COPIES, boost=_AUG_BOOST, random_state=run.random_state
+    )
     epochs = 3 if run.quick else 30
+    aug_epochs = max(1, epochs // _AUG_COPIES)  # as many mini-batch steps as the raw network
     inv_epochs = 5 if run.quick else 150
     trees = 10 if run.quick else 300
     rs = run.random_state
@@ -152,6 +161,9 @@ def _mass(run):
     models = {
         _RAW_NET: make_pipeline(StandardScaler(), ShallowMassRegressor(
             batch_size=32, learning_rate=1e-3, max_epochs=epochs, standardize_target=False,
+            **scheduled)),
+        _AUG_NET: make_pipeline(StandardScaler(), ShallowMassRegressor(
+            batch_size=32, learning_rate=1e-3, max_epochs=aug_epochs, standardize_target=False,
             **scheduled)),
         "ShallowMassRegressor + LorentzInvariants": make_pipeline(
             LorentzInvariants(), StandardScaler(), ShallowMassRegressor(
@@ -165,7 +177,8 @@ def _mass(run):
             hidden_layer_sizes=(140, 64, 26, 18), batch_size=32, learning_rate_init=1e-3,
             max_iter=epochs, random_state=rs)),
     }  # fmt: skip
-    seconds = fit_all(models, lambda name, model: model.fit(X, y), run.progress)
+    data = {_AUG_NET: (X_aug, y_aug)}
+    seconds = fit_all(models, lambda name, model: model.fit(*data.get(name, (X, y))), run.progress)
     y_test = test["M"].to_numpy()
     preds = {name: model.predict(test[DIELECTRON_FEATURES]) for name, model in models.items()}
 
@@ -187,7 +200,10 @@ def _mass(run):
         "(energies, momenta, eta, phi, charges), on held-out test events (25%).",
         source,
         {"events (train / test)": f"{len(train):,} / {len(test):,}", "quick": run.quick,
-         "network epochs (raw / invariants)": f"{epochs} / {inv_epochs}", "trees (XGBoost)": trees,
+         "network epochs (raw / augmented / invariants)": f"{epochs} / {aug_epochs} / {inv_epochs}",
+         "augmented copies per training event": f"{_AUG_COPIES} (transverse boosts up to "
+                                                 f"rapidity {_AUG_BOOST})",
+         "trees (XGBoost)": trees,
          "random_state": rs},
     )  # fmt: skip
     report.add(
@@ -394,7 +410,8 @@ def _shaking(run):
             random_state=rs),
         "XGBoost": xgboost_model(n_estimators=10 if run.quick else 300, random_state=rs),
     }  # fmt: skip
-    seconds = fit_all(models, lambda name, model: model.fit(X, y), run.progress)
+    data = {_AUG_NET: (X_aug, y_aug)}
+    seconds = fit_all(models, lambda name, model: model.fit(*data.get(name, (X, y))), run.progress)
     scores = {name: model.predict_proba(X_test)[:, 1] for name, model in models.items()}
     table = pd.DataFrame({
         name: {"ROC AUC": roc_auc_hep(y_test, s),
