@@ -174,6 +174,8 @@ def _compare(capsys, tmp_path, kind, *extra):
 def test_compare_mass_quick(tmp_path, capsys):
     report, pngs = _compare(capsys, tmp_path, "mass")
     assert "| ShallowMassRegressor (raw inputs) |" in report and "| XGBoost |" in report
+    assert "| ShallowMassRegressor (raw inputs, symmetry-augmented) |" in report
+    assert "augmented copies per training event" in report
     assert "RMSE Z 81-101" in report
     assert pngs == ["mass_residuals.png", "mass_spectrum.png"]
 
