@@ -410,8 +410,7 @@ def _shaking(run):
             random_state=rs),
         "XGBoost": xgboost_model(n_estimators=10 if run.quick else 300, random_state=rs),
     }  # fmt: skip
-    data = {_AUG_NET: (X_aug, y_aug)}
-    seconds = fit_all(models, lambda name, model: model.fit(*data.get(name, (X, y))), run.progress)
+    seconds = fit_all(models, lambda name, model: model.fit(X, y), run.progress)
     scores = {name: model.predict_proba(X_test)[:, 1] for name, model in models.items()}
     table = pd.DataFrame({
         name: {"ROC AUC": roc_auc_hep(y_test, s),
