@@ -65,10 +65,16 @@ class _QuantileMap:
                 column, wj = column[keep], w[keep]
             else:
                 wj = w
-            # inverse of the weighted ECDF: the smallest value whose CDF reaches p (events of
-            # zero weight hold none of it)
+            # inverse of the weighted ECDF: the smallest value whose CDF reaches p. Events of
+            # zero weight hold none of it (dropped here: numpy < 2.1.3 lets one hold p = 0); the
+            # slack keeps a reference that equals a CDF value (0.6 for 6 of 10 events) on that
+            # value where rounding puts it a hair above (linspace's 0.6000000000000001)
+            pos = wj > 0
             quantiles.append(
-                np.quantile(column, self.references, weights=wj, method="inverted_cdf")
+                np.quantile(
+                    column[pos], self.references * (1 - 1e-12), weights=wj[pos],
+                    method="inverted_cdf",
+                )
             )
         self.quantiles = np.column_stack(quantiles)
 

@@ -308,3 +308,16 @@ def test_quantile_map_ignores_events_of_zero_weight():
     np.testing.assert_array_equal(
         _QuantileMap(X, w, n_quantiles=3).quantiles, _QuantileMap(X[1:4], w[1:4], 3).quantiles
     )
+
+
+def test_quantile_map_reference_on_a_cdf_value_stays_on_that_value():
+    from skhep_models.estimators._generative import _QuantileMap
+
+    # 6 zeros of 10 events: the CDF reaches 0.6 at 0, so the reference 0.6 is 0 (the smallest
+    # value whose CDF reaches it), although linspace's 0.6 is 0.6000000000000001
+    X = np.array([[0.0]] * 6 + [[1.0]] * 4)
+    qmap = _QuantileMap(X, None, n_quantiles=6)
+    np.testing.assert_array_equal(qmap.quantiles[:, 0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    # the same with weights: 3 zeros of weight 2 and 4 ones of weight 1
+    qmap = _QuantileMap(np.array([[0.0]] * 3 + [[1.0]] * 4), np.array([2.0] * 3 + [1.0] * 4), 6)
+    np.testing.assert_array_equal(qmap.quantiles[:, 0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
