@@ -263,9 +263,12 @@ def test_pickle_drops_scratch_buffers():
     assert torch.equal(clone.eval()(x), net.eval()(x))
 
 
-def test_no_grad_path_matches_the_layers_and_is_thread_safe():
+@pytest.mark.parametrize("onednn", [True, False])
+def test_no_grad_path_matches_the_layers_and_is_thread_safe(onednn, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
+    if not onednn:  # oneDNN writes fresh tensors: MKL's products go into the reused buffers
+        monkeypatch.setattr(_fused, "_DNN_LINEAR", None)
     torch.manual_seed(0)
     net = MLP(5, (256, 256), n_outputs=3).eval()
     plain = MLP(5, (256, 256), n_outputs=3, fused=False).eval()
