@@ -130,7 +130,7 @@ def test_mse_step_gives_autograds_loss_and_gradients(activation, weighted, hidde
 
 
 @pytest.mark.skipif(_fused._DNN_LINEAR is None, reason="this torch build has no oneDNN")
-@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
 def test_wide_layers_through_onednn_give_autograds_gradients(activation, monkeypatch):
     # batch 1024 through a 140-64 network: oneDNN takes the forward, input-gradient and weight-
     # gradient products of the 140x64 layer (MKL the small ones)
@@ -151,9 +151,26 @@ def test_wide_layers_through_onednn_give_autograds_gradients(activation, monkeyp
     torch.testing.assert_close(out, expected_out.detach(), rtol=1e-5, atol=1e-6)
     for a, b in zip(fused.parameters(), plain.parameters()):
         torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6)
+    # the same products through the autograd Function (any loss, not only mse_step's)
+    for net in (fused, plain):
+        net.zero_grad()
+        net.out = net(x)
+        (net.out**3).mean().backward()
+    assert len(calls) == 8
+    torch.testing.assert_close(fused.out, plain.out, rtol=1e-5, atol=1e-6)
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6)
     calls.clear()
     fused(x[:8]).sum().backward()  # small products stay with MKL
     assert calls == []
+
+
+def test_onednn_products_only_on_avx512_cpus_with_a_working_op(monkeypatch):
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    assert _fused._dnn_linear() is None
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: False)
+    assert _fused._dnn_linear() is None
 
 
 def test_mse_step_adds_to_existing_gradients():
