@@ -148,11 +148,12 @@ def _mass(run):
     X, y = train[DIELECTRON_FEATURES], train["M"].to_numpy()
     # training events only: rotated, reflected, exchanged, charge-conjugated and boosted
     # copies that keep the mass (the test events stay as they are)
-    X_aug, y_aug = augment_pair_symmetries(
-        X, y, n_copies=_AUG_COPIES, boost=_AUG_BOOST, random_state=run.random_state
-    )
     epochs = 3 if run.quick else 30
-    aug_epochs = max(1, epochs // _AUG_COPIES)  # as many mini-batch steps as the raw network
+    copies = min(_AUG_COPIES, epochs)  # copies x epochs: about the raw network's batch steps
+    aug_epochs = epochs // copies
+    X_aug, y_aug = augment_pair_symmetries(
+        X, y, n_copies=copies, boost=_AUG_BOOST, random_state=run.random_state
+    )
     inv_epochs = 5 if run.quick else 150
     trees = 10 if run.quick else 300
     rs = run.random_state
@@ -162,9 +163,11 @@ def _mass(run):
         _RAW_NET: make_pipeline(StandardScaler(), ShallowMassRegressor(
             batch_size=32, learning_rate=1e-3, max_epochs=epochs, standardize_target=False,
             **scheduled)),
+        # no internal validation split: drawn from the copies, it would hold out copies of
+        # events it trains on (the loss is only recorded here, patience=None)
         _AUG_NET: make_pipeline(StandardScaler(), ShallowMassRegressor(
             batch_size=32, learning_rate=1e-3, max_epochs=aug_epochs, standardize_target=False,
-            **scheduled)),
+            **{**scheduled, "validation_fraction": 0.0})),
         "ShallowMassRegressor + LorentzInvariants": make_pipeline(
             LorentzInvariants(), StandardScaler(), ShallowMassRegressor(
                 (64, 64), batch_size=256, learning_rate=2e-3, max_epochs=inv_epochs,
@@ -201,7 +204,7 @@ def _mass(run):
         source,
         {"events (train / test)": f"{len(train):,} / {len(test):,}", "quick": run.quick,
          "network epochs (raw / augmented / invariants)": f"{epochs} / {aug_epochs} / {inv_epochs}",
-         "augmented copies per training event": f"{_AUG_COPIES} (transverse boosts up to "
+         "augmented copies per training event": f"{copies} (transverse boosts up to "
                                                  f"rapidity {_AUG_BOOST})",
          "trees (XGBoost)": trees,
          "random_state": rs},
