@@ -51,30 +51,6 @@ def load(n_events):
     return X, ((y - y.mean()) / y.std()).reshape(-1, 1)
 
 
-def two_thread_gain(repeats=3000):
-    """Time of many short two-thread ops against one thread: the machine's state.
-
-    Each step of a batch-1024 epoch is ~30 short parallel ops (products, element-wise); each
-    waits for the slower of the two threads. On this 2-vCPU VM the gain of this probe (an
-    in-place ReLU over a 1024 x 140 activation) was ~1.3x in quiet periods and ~1.0x in the
-    recurring slow ones, in which (a)'s second thread stops helping while (c) still gains a
-    little: the batch-1024 ratio (a)/(c) then drops from ~2.2 to ~1.8.
-    """
-    z = torch.randn(1024, 140)
-    seconds = {}
-    threads = torch.get_num_threads()
-    for n in (1, 2):
-        torch.set_num_threads(n)
-        for _ in range(200):
-            z.relu_()
-        t = time.perf_counter()
-        for _ in range(repeats):
-            z.relu_()
-        seconds[n] = time.perf_counter() - t
-    torch.set_num_threads(threads)
-    return seconds[1] / seconds[2]
-
-
 def run_ours(X, y, bs):
     reg = ShallowMassRegressor(
         HIDDEN, batch_size=bs, max_epochs=1, patience=None, validation_fraction=0, random_state=0
@@ -152,7 +128,7 @@ def main(argv=None):
         f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
         f"median of {args.repeats} runs\n"
     )
-    rates, gains = {}, [two_thread_gain()]
+    rates = {}
     for bs in args.batch_sizes:
         for name, fn in RUNNERS.items():  # warm-up
             fn(X[:2048], y[:2048], bs)
@@ -164,13 +140,7 @@ def main(argv=None):
                     time.sleep(SETTLE_S)
         for name in RUNNERS:
             rates[name, bs] = len(X) / statistics.median(times[name])
-        gains.append(two_thread_gain())
 
-    print(
-        "two-thread gain of short parallel ops (see two_thread_gain; ~1.3x quiet, ~1.0x in this "
-        "VM's slow periods), before and after each batch size: "
-        + " / ".join(f"{g:.2f}x" for g in gains) + "\n"
-    )
     header = "| trainer | " + " | ".join(f"batch {bs}: events/s | ratio (a)/x" for bs in args.batch_sizes)
     print(header + " |")
     print("|---|" + "---:|---:|" * len(args.batch_sizes))
