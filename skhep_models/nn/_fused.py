@@ -41,7 +41,8 @@ _MAX_SHAPES = 4  # full batches, the last partial batch, and a little slack
 # the seed network's 140x64 layer at batch 1024, and 0.5-0.65x for 706x460 at any batch size
 # (2 cores, AMD EPYC Zen 5, MKL 2024.2, oneDNN 3.12). Its fixed cost (~15 us a call against
 # MKL's ~4) loses on small products, hence the thresholds (set from timings on 1 and 2 threads
-# over 16-706 wide layers at 32-4096 events). On Intel CPUs both libraries run AVX-512.
+# over 16-706 wide layers at 32-4096 events: benchmarks/linear_backends.py prints them with the
+# backend picked). On Intel CPUs both libraries run AVX-512.
 # Inference takes it too: its outputs are fresh tensors (no ``out=``), the allocations the
 # reused buffers avoid, yet batch-4096 and -16384 prediction still ran 1.4-2.2x faster.
 
@@ -67,17 +68,29 @@ def _dnn_linear():
 _DNN_LINEAR = _dnn_linear()
 _DNN_MIN_FLOPS = 3e6  # forward and input-gradient products
 # The weight gradient reduces over the batch into a small matrix, which oneDNN does worse:
-# only for wide layers.
+# only for wide layers on both sides (a 16-input layer's took 2-4x MKL's time at any batch).
 _DNN_MIN_FLOPS_DW = 8e6
 _DNN_MIN_WEIGHTS_DW = 8192
+_DNN_MIN_WIDTH_DW = 64
 
 
 def _use_dnn(x, n_in, n_out, min_flops=_DNN_MIN_FLOPS):
+    """Whether oneDNN computes a batch ``x``'s forward and input-gradient products through a
+    layer of ``n_in`` inputs and ``n_out`` outputs (benchmarks/linear_backends.py)."""
     return (
         _DNN_LINEAR is not None
         and x.dtype == torch.float32
         and x.device.type == "cpu"
         and 2.0 * x.shape[0] * n_in * n_out >= min_flops
+    )
+
+
+def _use_dnn_dw(x, n_in, n_out):
+    """Whether oneDNN computes that layer's weight gradient."""
+    return (
+        min(n_in, n_out) >= _DNN_MIN_WIDTH_DW
+        and n_in * n_out >= _DNN_MIN_WEIGHTS_DW
+        and _use_dnn(x, n_in, n_out, _DNN_MIN_FLOPS_DW)
     )
 
 
@@ -98,9 +111,7 @@ class _Scratch:
             self.acts = [x.new_empty((n, o)) for o, _ in shapes[:-1]]
             self.grads = [x.new_empty((n, o)) for o, _ in shapes[:-1]] if gradients else None
         self.dnn = [_use_dnn(x, i, o) for o, i in shapes]
-        self.dnn_dw = [
-            i * o >= _DNN_MIN_WEIGHTS_DW and _use_dnn(x, i, o, _DNN_MIN_FLOPS_DW) for o, i in shapes
-        ]
+        self.dnn_dw = [_use_dnn_dw(x, i, o) for o, i in shapes]
 
 
 class MLPWorkspace:

@@ -101,3 +101,16 @@ def test_generative_quick_run_compares_generators_and_writes_plots(tmp_path, cap
     assert {"independent resampling", "multivariate Gaussian"} <= set(table.index)
     assert best.startswith("VAE") and table["events/s"].gt(0).all()
     assert "ttbar_histograms.png" in {p.name for p in tmp_path.iterdir()}
+
+
+def test_linear_backends_prints_the_per_shape_table(capsys):
+    from skhep_models.nn import _fused
+
+    if _fused._DNN_LINEAR is None:
+        pytest.skip("no oneDNN products on this machine (not AVX-512, or no such op)")
+    _load("linear_backends").main(["--threads", "1", "--batch-sizes", "32"])
+    out = capsys.readouterr().out
+    assert "| 140x64 | 32 | 0.57 |" in out and "bold: the backend the fused MLP picks." in out
+    # at batch 32 every product of the seed layer stays with MKL (bold on the left)
+    row = next(line for line in out.splitlines() if line.startswith("| 140x64 | 32 |"))
+    assert row.count("** /") == 3

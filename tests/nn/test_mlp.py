@@ -173,6 +173,17 @@ def test_onednn_products_only_on_avx512_cpus_with_a_working_op(monkeypatch):
     assert _fused._dnn_linear() is None
 
 
+@pytest.mark.skipif(_fused._DNN_LINEAR is None, reason="no oneDNN products on this machine")
+def test_onednn_weight_gradients_only_for_layers_wide_on_both_sides():
+    x = torch.empty(1024, 1)
+    assert _fused._use_dnn_dw(x, 140, 64) and _fused._use_dnn_dw(x, 706, 460)
+    # 16 inputs: oneDNN's reduction over the batch took 2-4x MKL's time (linear_backends.py)
+    assert _fused._use_dnn(x, 16, 706) and not _fused._use_dnn_dw(x, 16, 706)
+    assert not _fused._use_dnn_dw(x, 64, 64)  # 4096 weights
+    assert not _fused._use_dnn_dw(torch.empty(32, 1), 140, 64)  # too few FLOPs
+    assert not _fused._use_dnn_dw(x.double(), 140, 64)
+
+
 def test_mse_step_adds_to_existing_gradients():
     torch.manual_seed(0)
     net = MLP(3, (5,))
