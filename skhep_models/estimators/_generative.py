@@ -18,6 +18,7 @@ from ..nn import VAE, BetaVAELoss
 from ..training import predict
 from ..training._engine import _intraop_threads
 from ..utils._columns import column_position
+from ..utils._weights import weighted_quantiles
 from ._base import (
     NEURAL_ATTRIBUTES_DOC,
     NEURAL_PARAMS_DOC,
@@ -65,17 +66,8 @@ class _QuantileMap:
                 column, wj = column[keep], w[keep]
             else:
                 wj = w
-            # inverse of the weighted ECDF: the smallest value whose CDF reaches p. Events of
-            # zero weight hold none of it (dropped here: numpy < 2.1.3 lets one hold p = 0); the
-            # slack keeps a reference that equals a CDF value (0.6 for 6 of 10 events) on that
-            # value where rounding puts it a hair above (linspace's 0.6000000000000001)
-            pos = wj > 0
-            quantiles.append(
-                np.quantile(
-                    column[pos], self.references * (1 - 1e-12), weights=wj[pos],
-                    method="inverted_cdf",
-                )
-            )
+            # inverse of the weighted ECDF: the smallest value whose CDF reaches p
+            quantiles.append(weighted_quantiles(column, self.references, wj))
         self.quantiles = np.column_stack(quantiles)
 
     def to_normal(self, X, padding=None):

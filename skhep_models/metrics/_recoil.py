@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import make_scorer
 
+from ..utils._weights import weighted_quantiles
 from ._classification import _as_1d, _check_finite, _check_weights
 
 __all__ = [
@@ -136,9 +137,7 @@ def _width(x, w, estimator):
     if estimator == "std":
         mean = np.dot(w, x) / total
         return float(np.sqrt(np.dot(w, (x - mean) ** 2) / total))
-    # Weighted quantiles by the inverted CDF: the smallest x whose cumulative weight
-    # fraction reaches the level. An event of weight 2 counts as two events of weight 1.
-    low, high = np.quantile(x, _ONE_SIGMA_QUANTILES, weights=w, method="inverted_cdf")
+    low, high = weighted_quantiles(x, _ONE_SIGMA_QUANTILES, w)
     return float((high - low) / 2.0)
 
 

@@ -1,4 +1,5 @@
-"""Event weights that flatten a spectrum (e.g. the truth pT of a regression target)."""
+"""Event weights that flatten a spectrum (e.g. the truth pT of a regression target), and
+weighted quantiles."""
 
 from __future__ import annotations
 
@@ -89,3 +90,21 @@ def flat_spectrum_weights(values, bins, *, power=0.0, max_weight=None, sample_we
     if not total > 0:
         raise ValueError("all weights are zero.")
     return out * (len(out) / total)
+
+
+def weighted_quantiles(x, levels, weights):
+    """Quantiles of ``x`` at ``levels`` by the inverted weighted CDF: for each level the
+    smallest value whose cumulative weight fraction reaches it. An event of weight 2 counts as
+    two events of weight 1; events of zero weight hold none of the distribution.
+
+    Zero-weight events are dropped before ``np.quantile`` (numpy < 2.1.3 lets one hold level
+    0). The levels get a 1e-12 relative slack, so a level that equals a cumulative fraction in
+    exact arithmetic (0.6 for 6 of 10 events) stays on that value where rounding puts it a hair
+    above (``np.linspace``'s 0.6000000000000001). ``weights`` must be non-negative with a
+    positive sum.
+    """
+    x, weights = np.asarray(x), np.asarray(weights)
+    keep = weights > 0
+    return np.quantile(
+        x[keep], np.asarray(levels) * (1 - 1e-12), weights=weights[keep], method="inverted_cdf"
+    )
