@@ -13,8 +13,10 @@ All run in one process, interleaved, ``--repeats`` times; the table shows the me
 each one's ratio to (a). After (c) the benchmark waits ``SETTLE_S``: OpenBLAS's worker threads,
 which numpy (and so scikit-learn) uses, busy-wait for a while after each product, and a trainer
 started at once shares the two cores with them (one batch-1024 epoch of (a) took 105-155 ms
-instead of 55 right after (c), 71 like any other after a 0.3 s wait). Targets (issue 2): (a) >= 1.5x (b) at both batch sizes; (a) >= 1.0x (c)
-at batch 32 and >= 2x (c) at batch 1024; (a) no more than 1.3x slower than (d).
+instead of 55 right after (c), 71 like any other after a 0.3 s wait).
+
+Targets (issue 2): (a) >= 1.5x (b) at both batch sizes; (a) >= 1.0x (c) at batch 32 and >= 2x (c)
+at batch 1024; (a) no more than 1.3x slower than (d).
 
     python benchmarks/training_speed.py [--events 80000] [--repeats 5] [--batch-sizes 32 1024]
 """

@@ -146,11 +146,11 @@ def _mass(run):
         source = f"{len(df):,} events of `make_dielectron(random_state={run.random_state})`"
     train, test = _split(df, 0.25, run.random_state)
     X, y = train[DIELECTRON_FEATURES], train["M"].to_numpy()
-    # training events only: rotated, reflected, exchanged, charge-conjugated and boosted
-    # copies that keep the mass (the test events stay as they are)
     epochs = 3 if run.quick else 30
     copies = min(_AUG_COPIES, epochs)  # copies x epochs: about the raw network's batch steps
     aug_epochs = epochs // copies
+    # training events only: rotated, reflected, exchanged, charge-conjugated and boosted
+    # copies that keep the mass (the test events stay as they are)
     X_aug, y_aug = augment_pair_symmetries(
         X, y, n_copies=copies, boost=_AUG_BOOST, random_state=run.random_state
     )

@@ -203,7 +203,7 @@ def _forward_into(x, scratch, activation, params):
     act_fwd = FUSED_ACTIVATIONS[activation][0]
     hidden = []
     h = x
-    for W, b, out, dnn in zip(weights, biases, scratch.acts, scratch.dnn):
+    for W, b, out, dnn in zip(weights[:-1], biases[:-1], scratch.acts, scratch.dnn):
         if dnn:
             h = _DNN_LINEAR(h, W, b, activation, [], "")
         else:

@@ -81,8 +81,8 @@ class MLP(nn.Sequential):
         activation buffers instead of allocating them per batch, and computes the wide float32
         products on CPUs with AVX-512 through oneDNN instead of MKL (the same results up to
         rounding, ~1e-6 relative; faster on CPU). Training loops that run two forward passes
-        before one backward need ``fused=False``. Without gradients (prediction, generation) such networks also run
-        through reused hidden-activation buffers, one set per thread.
+        before one backward need ``fused=False``. Without gradients (prediction, generation)
+        such networks also run through reused hidden-activation buffers, one set per thread.
 
     Examples
     --------
