@@ -10,15 +10,21 @@ seed's 140-64-26-18 ReLU network, at each batch size, for:
   (d') the same loop with fused AdamW            -- the optimizer kernel the engine uses
 
 All run in one process, interleaved, ``--repeats`` times; the table shows the median events/s and
-each one's ratio to (a). After (c) the benchmark waits ``SETTLE_S``: OpenBLAS's worker threads,
-which numpy (and so scikit-learn) uses, busy-wait for a while after each product, and a trainer
-started at once shares the two cores with them (one batch-1024 epoch of (a) took 105-155 ms
-instead of 55 right after (c), 71 like any other after a 0.3 s wait).
+each one's ratio to (a). The targets are checked on the medians and on each trainer's best run
+(timeit's rule: the fastest run is the code's speed, slower ones carry interference). On a
+2-vCPU VM the two can differ: in stretches of seconds to minutes, two busy vCPUs slow each other
+down (``cpu_contention.py``), which costs a trainer that keeps both cores busy through every step,
+as ours does, more than scikit-learn, whose element-wise work runs on one core.
+
+After (c) the benchmark waits ``SETTLE_S``: OpenBLAS's worker threads, which numpy (and so
+scikit-learn) uses, busy-wait for a while after each product, and a trainer started at once shares
+the two cores with them (one batch-1024 epoch of (a) took 105-155 ms instead of 55 right after
+(c), 71 like any other after a 0.3 s wait).
 
 Targets (issue 2): (a) >= 1.5x (b) at both batch sizes; (a) >= 1.0x (c) at batch 32 and >= 2x (c)
 at batch 1024; (a) no more than 1.3x slower than (d).
 
-    python benchmarks/training_speed.py [--events 80000] [--repeats 5] [--batch-sizes 32 1024]
+    python benchmarks/training_speed.py [--events 80000] [--repeats 7] [--batch-sizes 32 1024]
 """
 
 from __future__ import annotations
@@ -118,7 +124,7 @@ RUNNERS = {
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--events", type=int, default=80_000)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 1024])
     args = p.parse_args(argv)
 
@@ -128,9 +134,9 @@ def main(argv=None):
         f"network {'-'.join(map(str, HIDDEN))}\n\n"
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
         f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
-        f"median of {args.repeats} runs\n"
+        f"{args.repeats} interleaved runs each\n"
     )
-    rates = {}
+    rates, best = {}, {}
     for bs in args.batch_sizes:
         for name, fn in RUNNERS.items():  # warm-up
             fn(X[:2048], y[:2048], bs)
@@ -142,6 +148,7 @@ def main(argv=None):
                     time.sleep(SETTLE_S)
         for name in RUNNERS:
             rates[name, bs] = len(X) / statistics.median(times[name])
+            best[name, bs] = len(X) / min(times[name])
 
     header = "| trainer | " + " | ".join(f"batch {bs}: events/s | ratio (a)/x" for bs in args.batch_sizes)
     print(header + " |")
@@ -154,16 +161,20 @@ def main(argv=None):
             cells.append(f"{r:,.0f} | {rates[ours, bs] / r:.2f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 
-    print("\n| target | measured | met |\n|---|---:|:---:|")
-    checks = []
+    print(
+        f"\n| target | median of {args.repeats}: ratio | met | best of {args.repeats}: ratio | met |"
+        "\n|---|---:|:---:|---:|:---:|"
+    )
+    _, b, c, d, _ = RUNNERS
     for bs in args.batch_sizes:
-        checks.append((f"(a) >= 1.5x (b), batch {bs}", rates[ours, bs] / rates[list(RUNNERS)[1], bs], 1.5))
         need_c = 1.0 if bs <= 32 else 2.0
-        checks.append((f"(a) >= {need_c}x (c), batch {bs}", rates[ours, bs] / rates[list(RUNNERS)[2], bs], need_c))
-        checks.append((f"(a) >= 1/1.3x (d), batch {bs}", rates[ours, bs] / rates[list(RUNNERS)[3], bs], 1 / 1.3))
-    for label, ratio, need in checks:
-        print(f"| {label} | {ratio:.2f}x | {'yes' if ratio >= need else 'NO'} |")
-
+        targets = ((b, 1.5, "1.5x (b)"), (c, need_c, f"{need_c}x (c)"), (d, 1 / 1.3, "1/1.3x (d)"))
+        for other, need, label in targets:
+            cells = []
+            for r in (rates, best):
+                ratio = r[ours, bs] / r[other, bs]
+                cells.append(f"{ratio:.2f}x | {'yes' if ratio >= need else 'NO'}")
+            print(f"| (a) >= {label}, batch {bs} | " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,10 @@ def test_training_speed_prints_table_and_targets(capsys):
     _load("training_speed").main(["--events", "3000", "--repeats", "1", "--batch-sizes", "256"])
     out = capsys.readouterr().out
     assert "| (a) ShallowMassRegressor |" in out and "| (c) sklearn MLPRegressor |" in out
-    assert "(a) >= 1.5x (b), batch 256" in out
+    row = next(line for line in out.splitlines() if line.startswith("| (a) >= 1.5x (b), batch 256 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    # ratio and verdict for the median and for the best run
+    assert len(cells) == 5 and cells[2] in ("yes", "NO") and cells[4] in ("yes", "NO")
 
 
 @pytest.mark.slow
@@ -114,3 +117,17 @@ def test_linear_backends_prints_the_per_shape_table(capsys):
     # at batch 32 every product of the seed layer stays with MKL (bold on the left)
     row = next(line for line in out.splitlines() if line.startswith("| 140x64 | 32 |"))
     assert row.count("** /") == 3
+
+
+def test_cpu_contention_restores_affinity_and_threads(capsys):
+    import os
+
+    import torch
+
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    cores, threads = os.sched_getaffinity(0), torch.get_num_threads()
+    _load("cpu_contention").main(["--seconds", "0"])
+    out = capsys.readouterr().out
+    assert f"| all {len(cores)} cores |" in out and "| core " in out
+    assert os.sched_getaffinity(0) == cores and torch.get_num_threads() == threads
