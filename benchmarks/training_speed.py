@@ -176,5 +176,6 @@ def main(argv=None):
                 cells.append(f"{ratio:.2f}x | {'yes' if ratio >= need else 'NO'}")
             print(f"| (a) >= {label}, batch {bs} | " + " | ".join(cells) + " |")
 
+
 if __name__ == "__main__":
     main()
