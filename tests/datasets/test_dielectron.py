@@ -172,6 +172,35 @@ def test_default_spectrum_shape(events):
     assert len(_in_window(m, 86, 96)) > 10 * len(_in_window(m, 60, 70))
 
 
+# PDG 2024 masses [GeV]
+PDG_MASSES = {
+    "jpsi": 3.0969, "psi2s": 3.6861, "upsilon1s": 9.4603, "upsilon2s": 10.0233,
+    "upsilon3s": 10.3552, "z": 91.1876,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", PDG_MASSES)
+def test_each_resonance_alone_peaks_at_its_pdg_mass(name):
+    # 0.4 %: well inside the resolution, and a tenth of the Upsilon(2S)-(3S) spacing
+    m = make_dielectron(3000, components={name: 1}, random_state=5)["M"]
+    assert abs(m.median() - PDG_MASSES[name]) < 0.004 * PDG_MASSES[name]
+
+
+def test_upsilon_peak_width_is_the_ecal_resolution():
+    # The Upsilon(1S) is 54 keV wide, so its measured peak is the electrons' energy resolution,
+    # sigma_M / M = 1/2 (sigma_E1/E1 (+) sigma_E2/E2), with CMS's ECAL terms (stochastic 2.8 %,
+    # noise 0.12 GeV, constant 0.3 %) and the in-situ constant (1.0 % barrel, 2.5 % endcap).
+    df = make_dielectron(3000, components={"upsilon1s": 1}, random_state=5)
+
+    def rel(e, eta):
+        c = np.where(np.abs(eta) < 1.479, 0.010, 0.025)
+        return np.sqrt(0.028**2 / e + (0.12 / e) ** 2 + 0.003**2 + c**2)
+
+    expected = np.median(0.5 * df["M"] * np.hypot(rel(df["E1"], df["eta1"]), rel(df["E2"], df["eta2"])))
+    q25, q75 = np.percentile(df["M"], [25, 75])
+    assert (q75 - q25) / 1.349 == pytest.approx(expected, rel=0.15)  # ~0.18 GeV; unsmeared ~0.04
+
+
 def test_only_z():
     m = make_dielectron(5000, components={"z": 1.0}, random_state=2)["M"]
     assert abs(m.median() - M_Z) < 0.5

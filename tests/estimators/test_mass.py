@@ -160,10 +160,11 @@ def test_sample_weight_pulls_prediction_to_heavy_events():
         (lambda X, y: (X.assign(E1=np.where(X.index == 3, np.nan, X["E1"])), y), "Input X contains NaN"),
         (lambda X, y: (X.assign(E1=np.where(X.index == 3, np.inf, X["E1"])), y), "Input X contains infinity"),
         (lambda X, y: (X, y.where(y.index != 5, np.nan)), "Input y contains NaN"),
+        (lambda X, y: (X, y.where(y.index != 5, np.inf)), "Input y contains infinity"),
         (lambda X, y: (X.iloc[:0], y.iloc[:0]), "0 sample"),
         (lambda X, y: (X.assign(flavour="e"), y), r"non-numeric columns \['flavour'\]"),
     ],
-    ids=["nan-X", "inf-X", "nan-y", "empty", "non-numeric"],
+    ids=["nan-X", "inf-X", "nan-y", "inf-y", "empty", "non-numeric"],
 )
 def test_bad_fit_input_raises_clear_value_error(events, mutate, match):
     X, y = events
@@ -177,6 +178,21 @@ def test_wrong_width_at_predict_raises(fitted, events):
     with pytest.raises(ValueError, match="X has 3 features, but ShallowMassRegressor is expecting 16"):
         with pytest.warns(UserWarning, match="does not have valid feature names"):
             fitted.predict(X.to_numpy()[:, :3])
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda X: X.assign(E1=np.where(X.index == 3, np.nan, X["E1"])), "Input X contains NaN"),
+        (lambda X: X.iloc[:0], "0 sample"),
+        (lambda X: X.assign(E1="e"), r"non-numeric columns \['E1'\]"),
+    ],
+    ids=["nan-X", "empty", "non-numeric"],
+)
+def test_bad_predict_input_raises_clear_value_error(fitted, events, mutate, match):
+    X, _ = events
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(mutate(X.iloc[:50].copy()))
 
 
 def test_bad_sample_weights_raise(events):
