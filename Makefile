@@ -6,11 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test bench clean
 
-# torch is pinned through constraints.txt to the local CPU build (an unpinned torch pulls CUDA wheels).
+# torch is pinned through constraints.txt to 2.13.0, whose CPU build this machine kind's pip finds
+# locally (an unpinned torch pulls CUDA wheels). Elsewhere PyPI's 2.13.0 is the CUDA build: set
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu and pip takes 2.13.0+cpu from PyTorch's index.
+TORCH_INDEX ?=
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

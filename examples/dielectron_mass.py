@@ -7,6 +7,7 @@ constrained space for ``MinMaxScaler(0, 100) + ShallowMassRegressor``; prints th
 saves the mass spectrum and the residuals. About a minute on 2 CPU cores.
 
     python examples/dielectron_mass.py [--data ../shared/data] [--out dielectron_mass.png]
+                                       [--n-iter 4] [--epochs 30] [--events 10000]
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from skhep_models.tuning import shallow_mass_space  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
-def load(data_dir: Path):
+def load(data_dir: Path, n_generated: int):
     real = data_dir / "cms_dimuon" / "Zmumu_Run2011A.csv"
     columns = ["Run", "Event", *DIELECTRON_FEATURES, "M"]
     if real.exists():
         return "real CMS 2011 dimuons", read_csv(real, columns=columns)
     path = Path(tempfile.mkdtemp()) / "dielectron.csv"
-    make_dielectron(10_000, random_state=0).to_csv(path, index=False)
+    make_dielectron(n_generated, random_state=0).to_csv(path, index=False)
     return "generated dielectrons", read_csv(path, columns=columns)
 
 
@@ -47,17 +48,20 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     p.add_argument("--out", type=Path, default=Path("dielectron_mass.png"))
+    p.add_argument("--n-iter", type=int, default=4, help="points of the Bayesian search")
+    p.add_argument("--epochs", type=int, default=30, help="max epochs of each network")
+    p.add_argument("--events", type=int, default=10_000, help="generated events, without real data")
     args = p.parse_args(argv)
 
-    source, df = load(args.data)
+    source, df = load(args.data, args.events)
     df = clean_events(df, target="M", keys=("Run", "Event"))
     X, y = df[DIELECTRON_FEATURES], df["M"].to_numpy()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
     print(f"{source}: {len(X_train):,} training and {len(X_test):,} test events")
 
-    pipe = make_seed_mass_pipeline(batch_size=64, max_epochs=30, patience=5, random_state=0)
+    pipe = make_seed_mass_pipeline(batch_size=64, max_epochs=args.epochs, patience=5, random_state=0)
     search = BayesSearchCV(
-        pipe, shallow_mass_space("constrained", pipe), n_iter=4, cv=2, random_state=0,
+        pipe, shallow_mass_space("constrained", pipe), n_iter=args.n_iter, cv=2, random_state=0,
         scoring="neg_root_mean_squared_error",
     )  # fmt: skip
     search.fit(X_train, y_train)
@@ -74,6 +78,7 @@ def main(argv=None):
     residuals_vs_truth(y_test, pred, ax=ax2, label="ShallowMassRegressor", bins=20)
     fig.savefig(args.out, dpi=110, bbox_inches="tight")
     print(f"plot saved to {args.out}")
+    return {"source": source, "rmse": rmse, "search": search}
 
 
 if __name__ == "__main__":

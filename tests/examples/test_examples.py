@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -56,3 +57,29 @@ def test_recoil_from_root_rebuilds_the_inputs_and_trains(tmp_path, capsys):
     assert "branches nChargedPFO, ChargedPFO_Px" in printed
     assert "| truth pT [GeV] | events |" in printed and (tmp_path / "w.root").exists()
     assert set(result["tables"]) == {"raw sum", "DNN"}
+
+
+@pytest.mark.slow
+def test_demo_mass_regression_prints_the_method_table(capsys):
+    _load("demo_mass_regression").main(["--events", "2000", "--epochs", "1"])
+    printed = capsys.readouterr().out
+    assert "| model | RMSE all [GeV] | RMSE J/psi 2.9-3.3 [GeV] |" in printed
+    for model in ("ShallowMassRegressor (seed recipe)", "XGBoost (500 trees, depth 6)",
+                  "sklearn MLPRegressor (same net)", "ShallowMassRegressor + LorentzInvariants"):
+        assert f"| {model} |" in printed
+
+
+@pytest.mark.slow
+def test_dielectron_mass_searches_and_plots_generated_events(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    out = tmp_path / "mass.png"
+    # an empty --data folder: the example falls back to generated events through a CSV
+    result = _load("dielectron_mass").main(
+        ["--data", str(tmp_path), "--out", str(out), "--n-iter", "2", "--epochs", "2", "--events", "1500"]
+    )
+    plt.close("all")
+    printed = capsys.readouterr().out
+    assert result["source"] == "generated dielectrons" and "test RMSE" in printed
+    assert len(result["search"].cv_results_["params"]) == 2
+    assert np.isfinite(result["rmse"]) and out.exists()
