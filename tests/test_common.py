@@ -1,8 +1,12 @@
 """scikit-learn's estimator checks on every public estimator, discovered automatically."""
 
+import numpy as np
 import pytest
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skhep_models.estimators._base import NeuralEstimatorBase
+from skhep_models.training import EngineNet
 from skhep_models.utils import all_estimators
 
 # Settings that keep each check to a fraction of a second; applied to any estimator having them,
@@ -81,3 +85,20 @@ def test_discovery_finds_the_estimators():
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in ESTIMATORS if isinstance(e, NeuralEstimatorBase)],
+    ids=lambda e: type(e).__name__,
+)
+def test_every_neural_estimator_trains_through_the_shared_engine(estimator):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    if is_classifier(estimator):
+        estimator.fit(X, (X[:, 1] > 0).astype(int))
+    elif is_regressor(estimator):
+        estimator.fit(X, X.sum(axis=1))
+    else:
+        estimator.fit(X)
+    assert isinstance(estimator.net_, EngineNet)
