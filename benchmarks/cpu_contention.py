@@ -1,11 +1,11 @@
 """Whether this machine's cores slow each other down: a check to run beside the throughput tables.
 
-One fixed single-thread product (float32, 256x256 by 256x256, through PyTorch) is timed, round
-after round for ``--seconds``: alone on each core (pinned with ``os.sched_setaffinity``), then on
-all cores at once (one intra-op thread per core). On dedicated cores the all-core time stays near
-the one-core time over the core count, round after round. On a VM whose virtual CPUs share
-physical cores with each other or with other guests, some rounds are slower: the table counts
-them. On the 2-vCPU VM of issue 2 about one round in seven took 1.6x the usual all-core time
+One fixed product (float32, 256x256 by 256x256, through PyTorch) is timed, round after round
+for ``--seconds``: on one thread pinned to each core in turn (``os.sched_setaffinity``), then
+split over all cores (one intra-op thread per core), as a trainer's products are. On dedicated
+cores the split product's time stays near the one-core time over the core count, round after
+round. On a VM whose virtual CPUs share physical cores with each other or with other guests, some
+rounds of the split product are slower: the table counts them. On the 2-vCPU VM of issue 2 about one round in seven took 1.6x the usual all-core time
 while neither core alone slowed; a trainer that keeps both cores busy through every step (the
 shared engine) loses more in those stretches than one that runs part of its work on one core
 (scikit-learn's MLP), which is why ``training_speed.py`` reports its best runs beside the medians.
@@ -42,6 +42,8 @@ def main(argv=None):
     if not hasattr(os, "sched_setaffinity"):
         raise SystemExit("cpu_contention: needs os.sched_setaffinity (Linux)")
     cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit(f"cpu_contention: needs at least two cores, this process may use {cores}")
     threads = torch.get_num_threads()
     a, b, out = torch.randn(256, 256), torch.randn(256, 256), torch.empty(256, 256)
     rounds = {f"core {c} alone": [] for c in cores}

@@ -119,15 +119,67 @@ def test_linear_backends_prints_the_per_shape_table(capsys):
     assert row.count("** /") == 3
 
 
-def test_cpu_contention_restores_affinity_and_threads(capsys):
+def test_training_speed_checks_targets_on_medians_and_best_runs(monkeypatch, capsys):
+    bench = _load("training_speed")
+    events = 4000
+    # seconds per full-size run, in call order; (a)'s best run is 3x faster than its median
+    times = {name: [1.0, 1.0, 1.0] for name in bench.RUNNERS}
+    times[bench.OURS] = [3.0, 1.0, 4.0]
+    times[bench.SKLEARN] = [4.0, 4.0, 4.0]
+
+    def fake(name):
+        # warm-up runs (2048 events) take no time; full runs pop the next time
+        return lambda X, y, bs: times[name].pop(0) if len(X) == events else 0.0
+
+    monkeypatch.setattr(bench, "RUNNERS", {name: fake(name) for name in bench.RUNNERS})
+    monkeypatch.setattr(bench, "SETTLE_S", 0.0)
+    bench.main(["--events", str(events), "--repeats", "3", "--batch-sizes", "1024"])
+    out = capsys.readouterr().out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| (a) >=")}
+    # (c): median 4/3 = 1.33x (missed), best 4/1 = 4x (met); (b): median 1/3, best 1x
+    assert rows["(a) >= 2.0x (c), batch 1024"].endswith("| 1.33x | NO | 4.00x | yes |")
+    assert rows["(a) >= 1.5x (b), batch 1024"].endswith("| 0.33x | NO | 1.00x | NO |")
+    assert f"| {bench.OURS} | {events / 3:,.0f} | 1.00 |" in out  # the events/s table: medians
+
+
+def test_cpu_contention_restores_affinity_and_threads(monkeypatch, capsys):
     import os
 
     import torch
 
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs CPU affinity and at least two cores")
+    bench = _load("cpu_contention")
+    cores, threads = os.sched_getaffinity(0), torch.get_num_threads()
+    torch.set_num_threads(1)  # so that the loop's own last setting (all cores) is not the start
+    try:
+        bench.main(["--seconds", "0"])
+        out = capsys.readouterr().out
+        assert f"| all {len(cores)} cores |" in out and "| core " in out
+        assert os.sched_getaffinity(0) == cores and torch.get_num_threads() == 1
+
+        calls = []
+
+        def interrupted(*args):
+            calls.append(args)
+            if len(calls) == 2:  # in the second core's round, pinned there
+                raise KeyboardInterrupt
+            return 1.0
+
+        monkeypatch.setattr(bench, "_product_us", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            bench.main(["--seconds", "0"])
+        assert os.sched_getaffinity(0) == cores and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_cpu_contention_needs_two_cores(monkeypatch):
+    import os
+
     if not hasattr(os, "sched_setaffinity"):
         pytest.skip("no CPU affinity on this platform")
-    cores, threads = os.sched_getaffinity(0), torch.get_num_threads()
-    _load("cpu_contention").main(["--seconds", "0"])
-    out = capsys.readouterr().out
-    assert f"| all {len(cores)} cores |" in out and "| core " in out
-    assert os.sched_getaffinity(0) == cores and torch.get_num_threads() == threads
+    bench = _load("cpu_contention")
+    monkeypatch.setattr(bench.os, "sched_getaffinity", lambda pid: {0})
+    with pytest.raises(SystemExit, match="at least two cores"):
+        bench.main(["--seconds", "0"])

@@ -81,5 +81,9 @@ def test_dielectron_mass_searches_and_plots_generated_events(tmp_path, capsys):
     plt.close("all")
     printed = capsys.readouterr().out
     assert result["source"] == "generated dielectrons" and "test RMSE" in printed
+    # --events: 75 % of the 1500 generated events train (none are duplicates or NaN)
+    assert "generated dielectrons: 1,125 training and 375 test events" in printed
+    # --n-iter and --epochs reach the search and its networks
     assert len(result["search"].cv_results_["params"]) == 2
+    assert result["search"].best_estimator_[-1].max_epochs == 2
     assert np.isfinite(result["rmse"]) and out.exists()
