@@ -46,25 +46,25 @@ def main(argv=None):
         raise SystemExit(f"cpu_contention: needs at least two cores, this process may use {cores}")
     threads = torch.get_num_threads()
     a, b, out = torch.randn(256, 256), torch.randn(256, 256), torch.empty(256, 256)
-    rounds = {f"core {c} alone": [] for c in cores}
-    rounds[f"all {len(cores)} cores"] = []
+    all_cores = f"all {len(cores)} cores"
+    rounds = {**{f"core {c} alone": [] for c in cores}, all_cores: []}
     start = time.perf_counter()
     try:
-        while not rounds[f"all {len(cores)} cores"] or time.perf_counter() - start < args.seconds:
+        while not rounds[all_cores] or time.perf_counter() - start < args.seconds:
             torch.set_num_threads(1)
             for c in cores:
                 os.sched_setaffinity(0, {c})
                 rounds[f"core {c} alone"].append(_product_us(a, b, out))
             os.sched_setaffinity(0, cores)
             torch.set_num_threads(len(cores))
-            rounds[f"all {len(cores)} cores"].append(_product_us(a, b, out))
+            rounds[all_cores].append(_product_us(a, b, out))
             time.sleep(0.2)
     finally:
         os.sched_setaffinity(0, cores)
         torch.set_num_threads(threads)
 
     print(
-        f"# Core contention: 256x256 float32 product, {len(rounds['core %d alone' % cores[0]])} "
+        f"# Core contention: 256x256 float32 product, {len(rounds[all_cores])} "
         f"rounds over {time.perf_counter() - start:.0f} s\n\n"
         f"| run on | median [us] | 90th percentile [us] | slowest [us] | rounds > {SLOW}x median |\n"
         "|---|---:|---:|---:|---:|"
